@@ -1,0 +1,37 @@
+// Package sched is the hidden event loop between uringfs and the kernel.
+//
+// A Loop runs operations (Op) on one of two backends:
+//
+//   - the io_uring backend: several rings, by default one per P
+//     (GOMAXPROCS). Any goroutine submits to the ring of the P it runs on and
+//     parks until its completion arrives. Submission is flat-combined: the
+//     goroutine that gets a ring's submit lock publishes every SQE queued so
+//     far with one io_uring_enter and reaps every completion that is ready,
+//     so a lone caller whose operation completes during submission (a
+//     page-cache hit) returns without parking, and concurrent callers share
+//     syscalls. A worker goroutine per ring sleeps in the Go netpoller on an
+//     eventfd registered with the ring (never in io_uring_enter, which would
+//     hold a P hostage) and reaps completions that arrive later. The eventfd is
+//     kept quiet while nothing is outstanding.
+//   - the syscall backend: the same operations as plain system calls on the
+//     calling goroutine. It is used when io_uring is unavailable (ENOSYS;
+//     EPERM under seccomp or kernel.io_uring_disabled), for single opcodes the
+//     kernel's probe lacks, and when URINGFS_BACKEND=syscall.
+//
+// # Invariants
+//
+// Buffers, paths and result structures referenced by an SQE are held by the
+// Op until its CQE is reaped, and a call returns only after that, also when
+// its context is cancelled (the loop submits IORING_OP_ASYNC_CANCEL and still
+// waits). user_data carries a slot index and a generation so that a
+// completion can never be delivered to a recycled slot. The number of slots
+// per ring is the SQ size, which is at most the CQ size, so the SQ never fills
+// and the CQ never overflows; a submitter that finds no free slot parks.
+//
+// Errors are raw: operation results are syscall.Errno values (or context
+// errors, or ErrClosed). Turning them into os-style errors is the caller's
+// job.
+//
+// On systems other than Linux the package is empty: uringfs uses the os
+// package there.
+package sched

@@ -1,0 +1,335 @@
+package sched
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+)
+
+// Backend names, as reported by Loop.Backend and accepted in
+// URINGFS_BACKEND.
+const (
+	BackendURing   = "uring"
+	BackendSyscall = "syscall"
+)
+
+// ErrClosed is returned for operations started after Loop.Close.
+var ErrClosed = errors.New("uring: event loop closed")
+
+// ErrUnavailable is wrapped by the error that New returns when the io_uring
+// backend was required (Backend: "uring") and cannot be had.
+var ErrUnavailable = errors.New("io_uring unavailable")
+
+// Config chooses how a Loop is built. The zero value is the default.
+type Config struct {
+	// Backend is "" (io_uring, falling back to syscalls when io_uring is
+	// refused), "uring" (io_uring or an error) or "syscall".
+	Backend string
+	// Rings is the number of rings; 0 means one per P (GOMAXPROCS).
+	Rings int
+	// Entries is the SQ size of each ring, rounded up to a power of two by the
+	// kernel; 0 means 256. It is also the limit of operations in flight per
+	// ring: beyond it, submitters park.
+	Entries uint32
+}
+
+// Counters are cumulative event counts of a Loop.
+type Counters struct {
+	Ops       uint64 // operations run (each op of a chain counts)
+	Enters    uint64 // io_uring_enter calls made to submit
+	SQEs      uint64 // SQEs the kernel consumed
+	Inline    uint64 // submissions whose ops had completed before the caller would park
+	Parks     uint64 // submissions whose caller parked for its completion
+	Wakeups   uint64 // times a ring worker woke from its eventfd
+	Cancels   uint64 // ASYNC_CANCEL requests submitted for cancelled contexts
+	Fallbacks uint64 // ops run as syscalls on the io_uring backend (opcode missing)
+	Retries   uint64 // ops resubmitted after EINTR or EAGAIN from the kernel
+	SlotWaits uint64 // submissions that parked waiting for a free slot
+}
+
+type counters struct {
+	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits atomic.Uint64
+}
+
+func (c *counters) snapshot() Counters {
+	return Counters{
+		Ops: c.ops.Load(), Enters: c.enters.Load(), SQEs: c.sqes.Load(), Inline: c.inline.Load(),
+		Parks: c.parks.Load(), Wakeups: c.wakeups.Load(), Cancels: c.cancels.Load(),
+		Fallbacks: c.fallbacks.Load(), Retries: c.retries.Load(), SlotWaits: c.slotWaits.Load(),
+	}
+}
+
+// Loop runs operations on io_uring or on plain syscalls. It is safe for
+// concurrent use.
+type Loop struct {
+	backend  string
+	reason   error // why the syscall backend was chosen, if it was
+	shards   []*shard
+	probe    *ring.Probe
+	counters counters
+
+	// state packs a closed bit with the number of calls inside the loop, so
+	// Close can refuse new calls and wait for the last one to leave.
+	state   atomic.Int64
+	drained chan struct{}
+	closeMu sync.Mutex
+	closed  bool
+}
+
+const loopClosedBit = int64(1) << 62
+
+// New builds a Loop.
+func New(cfg Config) (*Loop, error) {
+	l := &Loop{drained: make(chan struct{})}
+	switch cfg.Backend {
+	case BackendSyscall:
+		l.backend = BackendSyscall
+		l.reason = errors.New("syscall backend requested")
+		return l, nil
+	case "", "auto", BackendURing:
+	default:
+		return nil, fmt.Errorf("uring: unknown backend %q (want %q or %q)", cfg.Backend, BackendURing, BackendSyscall)
+	}
+	err := l.startURing(cfg)
+	if err == nil {
+		l.backend = BackendURing
+		return l, nil
+	}
+	if cfg.Backend == BackendURing {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	l.backend = BackendSyscall
+	l.reason = err
+	return l, nil
+}
+
+func (l *Loop) startURing(cfg Config) error {
+	n := cfg.Rings
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	entries := cfg.Entries
+	if entries == 0 {
+		entries = 256
+	}
+	for i := 0; i < n; i++ {
+		s, err := newShard(l, entries)
+		if err != nil {
+			for _, s := range l.shards {
+				s.close()
+			}
+			l.shards = nil
+			return err
+		}
+		l.shards = append(l.shards, s)
+	}
+	p, err := l.shards[0].r.Probe()
+	if err != nil {
+		for _, s := range l.shards {
+			s.close()
+		}
+		l.shards = nil
+		return fmt.Errorf("io_uring probe: %w", err)
+	}
+	l.probe = p
+	return nil
+}
+
+// Backend returns BackendURing or BackendSyscall.
+func (l *Loop) Backend() string { return l.backend }
+
+// FallbackReason says why the syscall backend is in use, or nil on io_uring.
+func (l *Loop) FallbackReason() error { return l.reason }
+
+// Rings returns the number of rings (0 on the syscall backend).
+func (l *Loop) Rings() int { return len(l.shards) }
+
+// Supported reports whether the running kernel's io_uring supports op; on the
+// syscall backend it reports false.
+func (l *Loop) Supported(op ring.Opcode) bool { return l.probe.Supported(op) }
+
+// Counters returns a snapshot of the loop's counters.
+func (l *Loop) Counters() Counters { return l.counters.snapshot() }
+
+func (l *Loop) enter() error {
+	for {
+		s := l.state.Load()
+		if s&loopClosedBit != 0 {
+			return ErrClosed
+		}
+		if l.state.CompareAndSwap(s, s+1) {
+			return nil
+		}
+	}
+}
+
+func (l *Loop) leave() {
+	if l.state.Add(-1) == loopClosedBit {
+		close(l.drained)
+	}
+}
+
+// Close stops the loop. Operations in flight are cancelled where the kernel
+// can cancel them, and Close waits until every call has returned, then joins
+// the ring workers and unmaps the rings. Operations started afterwards fail
+// with ErrClosed. Close is idempotent.
+func (l *Loop) Close() error {
+	l.closeMu.Lock()
+	defer l.closeMu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if l.state.Add(loopClosedBit) != loopClosedBit {
+		for _, s := range l.shards {
+			s.cancelAll()
+		}
+		<-l.drained
+	}
+	var errs []error
+	for _, s := range l.shards {
+		if err := s.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Do runs op and waits for its completion; op.Res holds the result. The
+// returned error is not the op's: it is ErrClosed, a context error when ctx
+// was done before the op completed (then op.Res is -ECANCELED or -EINTR),
+// or an argument error.
+func (l *Loop) Do(ctx context.Context, op *Op) error {
+	ops := [1]*Op{op}
+	return l.Chain(ctx, ops[:])
+}
+
+// Chain runs ops as one linked chain (IOSQE_IO_LINK): each starts after the
+// previous one succeeded, and a failure completes the rest with -ECANCELED.
+// It waits for every op of the chain. The error is as for Do.
+func (l *Loop) Chain(ctx context.Context, ops []*Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	for _, op := range ops {
+		if !known(op.Code) {
+			return fmt.Errorf("uring: opcode %v not supported by the loop", op.Code)
+		}
+		if err := op.prepare(); err != nil {
+			op.Res = -int32(unix.EINVAL)
+			return nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	l.counters.ops.Add(uint64(len(ops)))
+	if l.backend == BackendSyscall || !l.allSupported(ops) {
+		if l.backend == BackendURing {
+			l.counters.fallbacks.Add(uint64(len(ops)))
+		}
+		return runChain(ctx, ops)
+	}
+	return l.shardHere().submit(ctx, ops)
+}
+
+func (l *Loop) allSupported(ops []*Op) bool {
+	for _, op := range ops {
+		if !l.probe.Supported(op.Code) {
+			return false
+		}
+	}
+	return true
+}
+
+// runChain runs ops as syscalls with link semantics.
+func runChain(ctx context.Context, ops []*Op) error {
+	for i, op := range ops {
+		if i > 0 {
+			if err := ctx.Err(); err != nil {
+				for _, rest := range ops[i:] {
+					rest.Res = -int32(unix.ECANCELED)
+				}
+				return err
+			}
+		}
+		op.run()
+		if op.Res < 0 || (isTransfer(op.Code) && i+1 < len(ops) && int(op.Res) < transferLen(op)) {
+			// io_uring treats a short read or write in a chain as a failure too.
+			for _, rest := range ops[i+1:] {
+				rest.Res = -int32(unix.ECANCELED)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+func isTransfer(c ring.Opcode) bool {
+	return c == ring.OpRead || c == ring.OpWrite || c == ring.OpReadv || c == ring.OpWritev
+}
+
+func transferLen(op *Op) int {
+	if op.Code == ring.OpRead || op.Code == ring.OpWrite {
+		return len(op.Buf)
+	}
+	n := 0
+	for _, b := range op.Iovs {
+		n += len(b)
+	}
+	return n
+}
+
+var (
+	defaultOnce sync.Once
+	defaultLoop *Loop
+	defaultErr  error
+)
+
+// Default returns the process-wide loop, built on first use from the
+// environment: URINGFS_BACKEND ("", "uring" or "syscall") and URINGFS_RINGS
+// (number of rings). With URINGFS_BACKEND=uring and io_uring unavailable, it
+// returns the reason instead of falling back.
+func Default() (*Loop, error) {
+	defaultOnce.Do(func() {
+		cfg := Config{Backend: os.Getenv("URINGFS_BACKEND")}
+		if s := os.Getenv("URINGFS_RINGS"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				defaultErr = fmt.Errorf("uring: URINGFS_RINGS=%q: want a positive number", s)
+				return
+			}
+			cfg.Rings = n
+		}
+		defaultLoop, defaultErr = New(cfg)
+	})
+	return defaultLoop, defaultErr
+}
+
+var opPool = sync.Pool{New: func() any { return &Op{done: make(chan struct{}, 1)} }}
+
+func getOp(code ring.Opcode) *Op {
+	op := opPool.Get().(*Op)
+	op.Code = code
+	return op
+}
+
+// putOp returns an op whose completion has been consumed; it drops every
+// reference to caller memory first.
+func putOp(op *Op) {
+	*op = Op{done: op.done}
+	opPool.Put(op)
+}

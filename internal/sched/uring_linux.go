@@ -1,0 +1,402 @@
+package sched
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+	_ "unsafe" // for go:linkname
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+)
+
+// cancelSlots are slots kept for ASYNC_CANCEL requests, so that cancelling
+// never waits behind the very operations it is meant to cancel.
+const cancelSlots = 8
+
+// lostWakeupGuard bounds how long a completion can sit unreaped if the
+// kernel posts it in the instant between our CQ check and our re-enabling of
+// the eventfd. It only arms while operations are outstanding.
+const lostWakeupGuard = 10 * time.Millisecond
+
+type slot struct {
+	op  *Op
+	gen uint32
+}
+
+// shard is one ring with its worker.
+type shard struct {
+	l *Loop
+	r *ring.Ring
+
+	// sqMu guards the producer side of the SQ (NextSQE, Flush) and slot
+	// assignment.
+	sqMu sync.Mutex
+	// enterMu is held by the one goroutine submitting to and reaping from the
+	// ring: io_uring_enter, the CQ consumer side, outstanding and efdOn.
+	enterMu sync.Mutex
+	// pending counts SQEs prepared since the last flush. Whoever increments
+	// it then tries enterMu; whoever releases enterMu checks it again, so an
+	// SQE is never left unsubmitted.
+	pending atomic.Int32
+
+	outstanding int  // SQEs submitted whose CQE has not been reaped
+	efdOn       bool // eventfd notifications enabled
+
+	slots      []slot
+	free       chan uint32 // free op slots; parking here is the backpressure
+	cancelFree chan uint32 // free cancel slots
+	chainMu    sync.Mutex  // serialises multi-slot acquisition (no deadlock)
+
+	efd        *os.File
+	workerDone chan struct{}
+}
+
+func newShard(l *Loop, entries uint32) (*shard, error) {
+	r, err := ring.New(entries, &ring.Params{Flags: ring.SetupClamp})
+	if err != nil {
+		return nil, err
+	}
+	if r.Features()&ring.FeatNoDrop == 0 || r.Features()&ring.FeatRWCurPos == 0 {
+		r.Close()
+		return nil, fmt.Errorf("io_uring: kernel lacks IORING_FEAT_NODROP or IORING_FEAT_RW_CUR_POS: %w", ring.ErrNotSupported)
+	}
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	if err := r.RegisterEventfd(efd, false); err != nil {
+		unix.Close(efd)
+		r.Close()
+		return nil, fmt.Errorf("io_uring register eventfd: %w", err)
+	}
+	r.SetEventfdEnabled(false)
+	n := r.SQEntries()
+	if n <= cancelSlots {
+		r.Close()
+		unix.Close(efd)
+		return nil, fmt.Errorf("io_uring: SQ of %d entries is too small", n)
+	}
+	s := &shard{
+		l:          l,
+		r:          r,
+		slots:      make([]slot, n),
+		free:       make(chan uint32, n-cancelSlots),
+		cancelFree: make(chan uint32, cancelSlots),
+		workerDone: make(chan struct{}),
+	}
+	for i := uint32(0); i < n-cancelSlots; i++ {
+		s.free <- i
+	}
+	for i := n - cancelSlots; i < n; i++ {
+		s.cancelFree <- i
+	}
+	// A non-blocking fd handed to os.NewFile is registered with the runtime
+	// poller, so the worker's Read parks in epoll rather than in a thread.
+	s.efd = os.NewFile(uintptr(efd), "io_uring-eventfd")
+	go s.worker()
+	return s, nil
+}
+
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// shardHere picks the ring of the P the caller runs on. The goroutine may
+// migrate right after; the index is only an affinity hint that spreads
+// submitters over the rings without shared counters.
+func (l *Loop) shardHere() *shard {
+	if len(l.shards) == 1 {
+		return l.shards[0]
+	}
+	p := procPin()
+	procUnpin()
+	return l.shards[p%len(l.shards)]
+}
+
+// submit queues ops as one chain and waits for all their completions.
+func (s *shard) submit(ctx context.Context, ops []*Op) error {
+	if len(ops) > cap(s.free) {
+		return fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", len(ops), cap(s.free))
+	}
+	var idxBuf [4]uint32
+	idx := idxBuf[:0]
+	if len(ops) > 1 {
+		s.chainMu.Lock()
+	}
+	for range ops {
+		select {
+		case i := <-s.free:
+			idx = append(idx, i)
+			continue
+		default:
+		}
+		s.l.counters.slotWaits.Add(1)
+		select {
+		case i := <-s.free:
+			idx = append(idx, i)
+		case <-ctx.Done():
+			for _, i := range idx {
+				s.free <- i
+			}
+			if len(ops) > 1 {
+				s.chainMu.Unlock()
+			}
+			return ctx.Err()
+		}
+	}
+	if len(ops) > 1 {
+		s.chainMu.Unlock()
+	}
+
+	s.sqMu.Lock()
+	for k, op := range ops {
+		if op.done == nil {
+			op.done = make(chan struct{}, 1)
+		}
+		sqe := s.r.NextSQE()
+		if sqe == nil {
+			// Every SQE holds a slot and there are no more slots than SQ
+			// entries, so this is a bug, not a load condition.
+			panic("sched: submission queue full with a free slot")
+		}
+		op.fill(sqe)
+		op.ud = s.assign(idx[k], op)
+		sqe.UserData = op.ud
+		if k < len(ops)-1 {
+			sqe.Flags |= ring.SQEIOLink
+		}
+	}
+	s.sqMu.Unlock()
+	s.pending.Add(int32(len(ops)))
+	s.combine()
+	return s.wait(ctx, ops)
+}
+
+// assign binds op to slot i under a new generation and returns its user_data.
+func (s *shard) assign(i uint32, op *Op) uint64 {
+	sl := &s.slots[i]
+	sl.gen++
+	sl.op = op
+	return uint64(sl.gen)<<32 | uint64(i)
+}
+
+// wait blocks until every op of the chain has completed. If ctx is done
+// first, it asks the kernel to cancel what is still running and keeps
+// waiting: the kernel may be writing into the ops' buffers until their CQEs.
+func (s *shard) wait(ctx context.Context, ops []*Op) error {
+	parked := false
+	var ctxErr error
+	for k, op := range ops {
+		select {
+		case <-op.done:
+			continue
+		default:
+		}
+		if !parked {
+			parked = true
+			s.l.counters.parks.Add(1)
+		}
+		if ctxErr == nil {
+			select {
+			case <-op.done:
+				continue
+			case <-ctx.Done():
+				ctxErr = ctx.Err()
+				s.cancel(ops[k:])
+			}
+		}
+		<-op.done
+	}
+	if !parked {
+		s.l.counters.inline.Add(1)
+	}
+	if ctxErr != nil {
+		for _, op := range ops {
+			if op.Res == -int32(unix.ECANCELED) || op.Res == -int32(unix.EINTR) {
+				return ctxErr
+			}
+		}
+	}
+	return nil
+}
+
+// cancel submits an ASYNC_CANCEL for each op; ops already completed make the
+// cancel fail with ENOENT, which is harmless. Generations make sure a cancel
+// never hits an op that reused the slot.
+func (s *shard) cancel(ops []*Op) {
+	for _, op := range ops {
+		c := getOp(ring.OpAsyncCancel)
+		c.Len = op.ud
+		c.detached = true
+		i := <-s.cancelFree
+		s.sqMu.Lock()
+		sqe := s.r.NextSQE()
+		if sqe == nil {
+			panic("sched: submission queue full with a free cancel slot")
+		}
+		c.fill(sqe)
+		c.ud = s.assign(i, c)
+		sqe.UserData = c.ud
+		s.sqMu.Unlock()
+		s.pending.Add(1)
+		s.l.counters.cancels.Add(1)
+	}
+	s.combine()
+}
+
+// cancelAll asks the kernel to cancel every request on the ring (used by
+// Loop.Close).
+func (s *shard) cancelAll() {
+	i := <-s.cancelFree
+	c := getOp(ring.OpAsyncCancel)
+	c.detached = true
+	s.sqMu.Lock()
+	sqe := s.r.NextSQE()
+	if sqe == nil {
+		panic("sched: submission queue full with a free cancel slot")
+	}
+	sqe.PrepAsyncCancel(0, ring.AsyncCancelAny)
+	c.ud = s.assign(i, c)
+	sqe.UserData = c.ud
+	s.sqMu.Unlock()
+	s.pending.Add(1)
+	s.combine()
+}
+
+// combine submits pending SQEs and reaps completions if nobody else is doing
+// it right now. When the lock is taken, its holder will see our pending count
+// after it unlocks and do the work for us.
+func (s *shard) combine() {
+	for s.pending.Load() > 0 {
+		if !s.enterMu.TryLock() {
+			return
+		}
+		s.turnLocked()
+		s.enterMu.Unlock()
+	}
+}
+
+// turnLocked is one turn of the loop: submit, reap, and decide whether the
+// eventfd must be armed. enterMu is held.
+func (s *shard) turnLocked() {
+	s.pending.Store(0)
+	s.sqMu.Lock()
+	n := s.r.Flush()
+	s.sqMu.Unlock()
+	s.enterLocked(n)
+	s.reapLocked()
+	if s.outstanding > 0 {
+		if !s.efdOn {
+			s.efdOn = true
+			s.r.SetEventfdEnabled(true)
+			s.efd.SetReadDeadline(time.Now().Add(lostWakeupGuard))
+			// A CQE posted before the flag was visible raised no signal.
+			s.reapLocked()
+		}
+	}
+	if s.outstanding == 0 && s.efdOn {
+		s.efdOn = false
+		s.r.SetEventfdEnabled(false)
+	}
+}
+
+func (s *shard) enterLocked(n uint32) {
+	backoff := time.Microsecond
+	for {
+		var flags uint32
+		if s.r.SQFlags()&(ring.SQCQOverflow|ring.SQTaskrun) != 0 {
+			flags |= ring.EnterGetEvents
+		}
+		if n == 0 && flags == 0 {
+			return
+		}
+		got, err := s.r.Enter(n, 0, flags)
+		s.l.counters.enters.Add(1)
+		if got > 0 {
+			s.l.counters.sqes.Add(uint64(got))
+			s.outstanding += got
+			n -= uint32(got)
+		}
+		if err == nil && n == 0 {
+			return
+		}
+		switch {
+		case err == nil, errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EBUSY), errors.Is(err, unix.ENOMEM):
+			// The kernel is short of memory or has completions to hand back
+			// first: make room and try again after a short pause.
+			s.reapLocked()
+			s.l.counters.retries.Add(1)
+			time.Sleep(backoff)
+			backoff = min(backoff*2, time.Millisecond)
+		default:
+			// EBADF, EFAULT, EINVAL: the ring itself is broken.
+			panic(fmt.Sprintf("sched: io_uring_enter: %v", err))
+		}
+	}
+}
+
+// reapLocked delivers every CQE in the queue to its op.
+func (s *shard) reapLocked() {
+	s.r.ReapCQEs(s.deliver)
+}
+
+func (s *shard) deliver(cqe *ring.CQE) {
+	s.outstanding--
+	i, gen := uint32(cqe.UserData), uint32(cqe.UserData>>32)
+	if int(i) >= len(s.slots) {
+		return
+	}
+	sl := &s.slots[i]
+	op := sl.op
+	if op == nil || sl.gen != gen {
+		return // stale: the slot was recycled
+	}
+	sl.op = nil
+	op.Res = cqe.Res
+	if op.detached {
+		putOp(op)
+		s.cancelFree <- i
+		return
+	}
+	s.free <- i
+	op.done <- struct{}{}
+}
+
+// worker reaps completions that arrive after their submitter parked. It
+// sleeps in the netpoller on the ring's eventfd.
+func (s *shard) worker() {
+	defer close(s.workerDone)
+	var buf [8]byte
+	for {
+		_, err := s.efd.Read(buf[:])
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			return // closed
+		}
+		s.l.counters.wakeups.Add(1)
+		s.enterMu.Lock()
+		s.turnLocked()
+		if s.efdOn {
+			s.efd.SetReadDeadline(time.Now().Add(lostWakeupGuard))
+		} else {
+			s.efd.SetReadDeadline(time.Time{})
+		}
+		s.enterMu.Unlock()
+		s.combine()
+	}
+}
+
+// close stops the worker and releases the ring. No call may be inside.
+func (s *shard) close() error {
+	s.efd.Close()
+	<-s.workerDone
+	return s.r.Close()
+}
