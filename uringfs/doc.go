@@ -1,0 +1,30 @@
+// Package uringfs is file I/O with the os package's API and semantics, run on
+// a hidden Linux io_uring event loop.
+//
+// Swap os.Open for uringfs.Open (or os.OpenFile, os.Create, os.ReadFile, ...)
+// and a program behaves the same, byte for byte and error for error, while
+// many goroutines doing I/O at once share a few rings and a few OS threads
+// instead of blocking one thread each. A *File has the method set of
+// *os.File and implements io.ReaderAt, io.WriterAt, fs.File,
+// fs.ReadDirFile, io.ReaderFrom, io.WriterTo, io.Seeker and io.StringWriter;
+// its data methods also come in Context forms (ReadAtContext, ...).
+//
+// # The loop
+//
+// The first call starts a process-wide loop: by default one ring per P. A
+// goroutine submits to the ring of the P it runs on; if the operation
+// completes during submission (a page-cache hit) it returns at once,
+// otherwise it parks until a completion wakes it. Environment variables tune
+// it: URINGFS_BACKEND=syscall runs every operation as a plain system call,
+// URINGFS_BACKEND=uring refuses to fall back, URINGFS_RINGS=n sets the number
+// of rings. Where io_uring is refused (ENOSYS, or EPERM as under Docker's
+// default seccomp profile) the same API runs on plain system calls. Backend
+// and FallbackReason tell which is in use; LoopCounters shows what the loop
+// did.
+//
+// # Differences from os
+//
+// Deadlines are not supported (SetDeadline returns os.ErrNoDeadline, as os
+// does for regular files); bound operations with the Context methods instead.
+// On systems other than Linux the package runs on the os package.
+package uringfs

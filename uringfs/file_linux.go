@@ -1,0 +1,513 @@
+package uringfs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/sched"
+)
+
+// File is an open file descriptor whose I/O runs on the hidden io_uring
+// event loop. Its methods behave as those of *os.File do, results and errors
+// alike; they are safe for concurrent use.
+//
+// The zero value is not usable; a nil *File returns os.ErrInvalid from every
+// method, as a nil *os.File does.
+type File struct {
+	*file // the indirection lets a cleanup close an unreachable File
+}
+
+type file struct {
+	fd         int
+	name       string
+	appendMode bool
+	inRoot     bool // opened through a Root: directory entries are statted relative to it
+	loop       *sched.Loop
+	state      fdState
+	rmu, wmu   sync.Mutex // serialise Read and Write, which move the file offset
+	dirinfo    atomic.Pointer[dirInfo]
+	cleanup    runtime.Cleanup
+}
+
+var (
+	_ io.ReaderAt        = (*File)(nil)
+	_ io.WriterAt        = (*File)(nil)
+	_ fs.File            = (*File)(nil)
+	_ fs.ReadDirFile     = (*File)(nil)
+	_ io.ReaderFrom      = (*File)(nil)
+	_ io.WriterTo        = (*File)(nil)
+	_ io.Seeker          = (*File)(nil)
+	_ io.StringWriter    = (*File)(nil)
+	_ syscall.Conn       = (*File)(nil)
+	_ io.ReadWriteCloser = (*File)(nil)
+)
+
+var errWriteAtInAppendMode = errors.New("os: invalid use of WriteAt on file opened with O_APPEND")
+
+func newFile(fd int, name string, l *sched.Loop, appendMode bool) *File {
+	f := &File{&file{fd: fd, name: name, loop: l, appendMode: appendMode}}
+	f.state.drained = make(chan struct{})
+	f.cleanup = runtime.AddCleanup(f, func(inner *file) { inner.close() }, f.file)
+	return f
+}
+
+// NewFile returns a File for an open descriptor, like os.NewFile. The File
+// owns fd from then on. It returns nil if fd is negative.
+func NewFile(fd uintptr, name string) *File {
+	if int(fd) < 0 {
+		return nil
+	}
+	l, err := loop()
+	if err != nil {
+		return nil
+	}
+	fl, _ := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	return newFile(int(fd), name, l, fl >= 0 && fl&unix.O_APPEND != 0)
+}
+
+// Open opens the named file for reading, like os.Open.
+func Open(name string) (*File, error) { return OpenFile(name, os.O_RDONLY, 0) }
+
+// Create creates or truncates the named file, like os.Create.
+func Create(name string) (*File, error) {
+	return OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+}
+
+// OpenFile opens the named file with flag (os.O_RDONLY, os.O_CREATE, ...;
+// syscall.O_DIRECT and the other open(2) flags pass through) and perm, like
+// os.OpenFile. The open runs as IORING_OP_OPENAT.
+func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
+	return OpenFileContext(background, name, flag, perm)
+}
+
+// OpenFileContext is OpenFile with a context that can cancel the open.
+func OpenFileContext(ctx context.Context, name string, flag int, perm fs.FileMode) (*File, error) {
+	return openAt(ctx, unix.AT_FDCWD, name, name, flag, perm)
+}
+
+func openAt(ctx context.Context, dirfd int, path, name string, flag int, perm fs.FileMode) (*File, error) {
+	l, err := loop()
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	var fd int
+	err = ignoringEINTR(func() error {
+		fd, err = l.Openat(ctx, dirfd, path, flag|unix.O_CLOEXEC, syscallMode(perm))
+		return err
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return newFile(fd, name, l, flag&os.O_APPEND != 0), nil
+}
+
+func ignoringEINTR(fn func() error) error {
+	for {
+		err := fn()
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// syscallMode turns Go's portable mode bits into open(2)'s.
+func syscallMode(i fs.FileMode) uint32 {
+	o := uint32(i.Perm())
+	if i&fs.ModeSetuid != 0 {
+		o |= unix.S_ISUID
+	}
+	if i&fs.ModeSetgid != 0 {
+		o |= unix.S_ISGID
+	}
+	if i&fs.ModeSticky != 0 {
+		o |= unix.S_ISVTX
+	}
+	return o
+}
+
+// errClosing marks an operation refused because Close has begun; wrapErr
+// turns it into os.ErrClosed.
+var errClosing = errors.New("use of closed file")
+
+// checkValid returns the error a method on a nil or closed file reports.
+func (f *File) checkValid(op string) error {
+	if f == nil {
+		return errInvalid()
+	}
+	return nil
+}
+
+func errInvalid() error { return os.ErrInvalid }
+
+// wrapErr is the single place where errors take the form users see.
+func (f *File) wrapErr(op string, err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	if err == errClosing {
+		err = os.ErrClosed
+	}
+	return &fs.PathError{Op: op, Path: f.name, Err: err}
+}
+
+// acquire takes a reference on the descriptor for the length of one call.
+func (f *File) acquire() error {
+	if !f.state.incref() {
+		return errClosing
+	}
+	return nil
+}
+
+func (f *File) release() { f.state.decref() }
+
+// Name returns the name the file was opened with.
+func (f *File) Name() string { return f.name }
+
+// Fd returns the descriptor number, or ^uintptr(0) once the file is closed.
+// As with os, the number is only valid until Close, and the File's cleanup may
+// close it when the File becomes unreachable: keep the File alive.
+func (f *File) Fd() uintptr {
+	if f == nil {
+		return ^uintptr(0)
+	}
+	if !f.state.incref() {
+		return ^uintptr(0)
+	}
+	defer f.release()
+	return uintptr(f.fd)
+}
+
+// Close closes the file. Operations in flight on it are cancelled where the
+// kernel can cancel them (reads blocked on a pipe) and Close waits for all of
+// them to return before the descriptor is released, so its number can never
+// receive another file's I/O. A second Close returns an error wrapping
+// os.ErrClosed.
+func (f *File) Close() error {
+	if f == nil {
+		return os.ErrInvalid
+	}
+	return f.file.close()
+}
+
+func (file *file) close() error {
+	first, busy := file.state.markClosed()
+	if !first {
+		return &fs.PathError{Op: "close", Path: file.name, Err: os.ErrClosed}
+	}
+	file.cleanup.Stop()
+	if busy {
+		file.loop.CancelFd(file.fd)
+		<-file.state.drained
+	}
+	if info := file.dirinfo.Swap(nil); info != nil {
+		info.close()
+	}
+	if err := file.loop.CloseFd(file.fd); err != nil && err != unix.EINTR {
+		return &fs.PathError{Op: "close", Path: file.name, Err: err}
+	}
+	return nil
+}
+
+// Read reads up to len(b) bytes at the file offset, like os.File.Read: 0,
+// io.EOF at end of file; Read(nil) is 0, nil.
+func (f *File) Read(b []byte) (n int, err error) { return f.ReadContext(background, b) }
+
+// ReadContext is Read with a context. If ctx is done before the read
+// completes the read is cancelled and the error wraps ctx.Err().
+func (f *File) ReadContext(ctx context.Context, b []byte) (n int, err error) {
+	if err := f.checkValid("read"); err != nil {
+		return 0, err
+	}
+	n, e := f.read(ctx, b)
+	return n, f.wrapErr("read", e)
+}
+
+func (f *File) read(ctx context.Context, b []byte) (int, error) {
+	if err := f.acquire(); err != nil {
+		return 0, err
+	}
+	defer f.release()
+	if len(b) == 0 {
+		return 0, nil
+	}
+	f.rmu.Lock()
+	defer f.rmu.Unlock()
+	var n int
+	err := ignoringEINTR(func() (err error) {
+		n, err = f.loop.Pread(ctx, f.fd, b, -1)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// ReadAt reads len(b) bytes at offset off, like os.File.ReadAt: it returns
+// fewer only with an error, io.EOF at end of file. It does not move the file
+// offset.
+func (f *File) ReadAt(b []byte, off int64) (n int, err error) {
+	return f.ReadAtContext(background, b, off)
+}
+
+// ReadAtContext is ReadAt with a context; on cancellation it returns what was
+// read so far and an error wrapping ctx.Err().
+func (f *File) ReadAtContext(ctx context.Context, b []byte, off int64) (n int, err error) {
+	if err := f.checkValid("read"); err != nil {
+		return 0, err
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")}
+	}
+	if err := f.acquire(); err != nil {
+		return 0, f.wrapErr("read", err)
+	}
+	defer f.release()
+	for len(b) > 0 {
+		var m int
+		e := ignoringEINTR(func() (err error) {
+			m, err = f.loop.Pread(ctx, f.fd, b, off)
+			return err
+		})
+		if e != nil {
+			err = f.wrapErr("read", e)
+			break
+		}
+		if m == 0 {
+			return n, io.EOF
+		}
+		n += m
+		b = b[m:]
+		off += int64(m)
+	}
+	return n, err
+}
+
+// Write writes all of b at the file offset (at the end with O_APPEND), like
+// os.File.Write; it returns an error when n < len(b).
+func (f *File) Write(b []byte) (n int, err error) { return f.WriteContext(background, b) }
+
+// WriteContext is Write with a context.
+func (f *File) WriteContext(ctx context.Context, b []byte) (n int, err error) {
+	if err := f.checkValid("write"); err != nil {
+		return 0, err
+	}
+	n, e := f.write(ctx, b)
+	if n < 0 {
+		n = 0
+	}
+	if n != len(b) && e == nil {
+		e = io.ErrShortWrite
+	}
+	if e != nil {
+		err = f.wrapErr("write", e)
+	}
+	return n, err
+}
+
+func (f *File) write(ctx context.Context, b []byte) (int, error) {
+	if err := f.acquire(); err != nil {
+		return 0, err
+	}
+	defer f.release()
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	var nn int
+	for {
+		var m int
+		err := ignoringEINTR(func() (err error) {
+			m, err = f.loop.Pwrite(ctx, f.fd, b[nn:], -1)
+			return err
+		})
+		if err != nil {
+			return nn, err
+		}
+		nn += m
+		if nn == len(b) {
+			return nn, nil
+		}
+		if m == 0 {
+			return nn, io.ErrUnexpectedEOF
+		}
+	}
+}
+
+// WriteString is Write of the bytes of s.
+func (f *File) WriteString(s string) (n int, err error) {
+	return f.Write([]byte(s))
+}
+
+// WriteAt writes len(b) bytes at offset off, like os.File.WriteAt. It errors
+// on a file opened with O_APPEND and does not move the file offset.
+func (f *File) WriteAt(b []byte, off int64) (n int, err error) {
+	return f.WriteAtContext(background, b, off)
+}
+
+// WriteAtContext is WriteAt with a context.
+func (f *File) WriteAtContext(ctx context.Context, b []byte, off int64) (n int, err error) {
+	if err := f.checkValid("write"); err != nil {
+		return 0, err
+	}
+	if f.appendMode {
+		return 0, errWriteAtInAppendMode
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: errors.New("negative offset")}
+	}
+	if err := f.acquire(); err != nil {
+		return 0, f.wrapErr("write", err)
+	}
+	defer f.release()
+	for len(b) > 0 {
+		var m int
+		e := ignoringEINTR(func() (err error) {
+			m, err = f.loop.Pwrite(ctx, f.fd, b, off)
+			return err
+		})
+		if e != nil {
+			err = f.wrapErr("write", e)
+			break
+		}
+		if m == 0 {
+			err = f.wrapErr("write", io.ErrUnexpectedEOF)
+			break
+		}
+		n += m
+		b = b[m:]
+		off += int64(m)
+	}
+	return n, err
+}
+
+// Seek sets the offset for the next Read or Write, like os.File.Seek; whence
+// goes to lseek(2) unchanged, so io.SeekStart/Current/End and SEEK_DATA and
+// SEEK_HOLE work.
+func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
+	if err := f.checkValid("seek"); err != nil {
+		return 0, err
+	}
+	if err := f.acquire(); err != nil {
+		return 0, f.wrapErr("seek", err)
+	}
+	defer f.release()
+	if info := f.dirinfo.Swap(nil); info != nil {
+		// A directory read restarts from the new offset with fresh state.
+		info.close()
+	}
+	f.rmu.Lock()
+	r, e := unix.Seek(f.fd, offset, whence)
+	f.rmu.Unlock()
+	if e != nil {
+		return 0, f.wrapErr("seek", e)
+	}
+	return r, nil
+}
+
+// Stat returns the FileInfo of the open file (IORING_OP_STATX on the fd).
+func (f *File) Stat() (fs.FileInfo, error) { return f.StatContext(background) }
+
+// StatContext is Stat with a context.
+func (f *File) StatContext(ctx context.Context) (fs.FileInfo, error) {
+	if f == nil {
+		return nil, os.ErrInvalid
+	}
+	if err := f.acquire(); err != nil {
+		return nil, f.wrapErr("stat", err)
+	}
+	defer f.release()
+	var st unix.Statx_t
+	err := ignoringEINTR(func() error {
+		return f.loop.Statx(ctx, f.fd, "", unix.AT_EMPTY_PATH, statxMask, &st)
+	})
+	if err != nil {
+		return nil, f.wrapErr("stat", err)
+	}
+	return newFileInfo(basename(f.name), &st), nil
+}
+
+// Sync commits the file to stable storage (IORING_OP_FSYNC).
+func (f *File) Sync() error { return f.SyncContext(background) }
+
+// SyncContext is Sync with a context.
+func (f *File) SyncContext(ctx context.Context) error {
+	return f.fdCall(ctx, "sync", func(ctx context.Context) error {
+		return f.loop.Fsync(ctx, f.fd, false)
+	})
+}
+
+// Truncate changes the size of the file (IORING_OP_FTRUNCATE); the offset is
+// unchanged.
+func (f *File) Truncate(size int64) error {
+	return f.fdCall(background, "truncate", func(ctx context.Context) error {
+		return f.loop.Ftruncate(ctx, f.fd, size)
+	})
+}
+
+// Chmod changes the mode of the file (fchmod(2)).
+func (f *File) Chmod(mode fs.FileMode) error {
+	return f.fdCall(background, "chmod", func(context.Context) error {
+		return unix.Fchmod(f.fd, syscallMode(mode))
+	})
+}
+
+// Chown changes the owner of the file (fchown(2)).
+func (f *File) Chown(uid, gid int) error {
+	return f.fdCall(background, "chown", func(context.Context) error {
+		return unix.Fchown(f.fd, uid, gid)
+	})
+}
+
+// Chdir makes the file, a directory, the working directory (fchdir(2)).
+func (f *File) Chdir() error {
+	return f.fdCall(background, "chdir", func(context.Context) error {
+		return unix.Fchdir(f.fd)
+	})
+}
+
+// fdCall runs fn holding a reference, retrying EINTR, and wraps its error.
+func (f *File) fdCall(ctx context.Context, op string, fn func(context.Context) error) error {
+	if err := f.checkValid(op); err != nil {
+		return err
+	}
+	if err := f.acquire(); err != nil {
+		return f.wrapErr(op, err)
+	}
+	defer f.release()
+	return f.wrapErr(op, ignoringEINTR(func() error { return fn(ctx) }))
+}
+
+// SetDeadline returns an error wrapping os.ErrNoDeadline: like regular files
+// under os, a File has no deadlines. Use the Context methods to bound an
+// operation.
+func (f *File) SetDeadline(t time.Time) error { return f.setDeadline("SetDeadline") }
+
+// SetReadDeadline: see SetDeadline.
+func (f *File) SetReadDeadline(t time.Time) error { return f.setDeadline("SetReadDeadline") }
+
+// SetWriteDeadline: see SetDeadline.
+func (f *File) SetWriteDeadline(t time.Time) error { return f.setDeadline("SetWriteDeadline") }
+
+func (f *File) setDeadline(op string) error {
+	if err := f.checkValid(op); err != nil {
+		return err
+	}
+	// os returns these two unwrapped, and so do we.
+	if !f.state.incref() {
+		return errClosing
+	}
+	f.release()
+	return os.ErrNoDeadline
+}

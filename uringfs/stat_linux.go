@@ -1,0 +1,106 @@
+package uringfs
+
+import (
+	"io/fs"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// statxMask asks for what os.FileInfo and syscall.Stat_t carry.
+const statxMask = unix.STATX_BASIC_STATS
+
+// fileInfo is the fs.FileInfo of a statx result. Sys returns a
+// *syscall.Stat_t, as os's FileInfo does, so code that type-asserts it keeps
+// working.
+type fileInfo struct {
+	name    string
+	size    int64
+	mode    fs.FileMode
+	modTime time.Time
+	sys     syscall.Stat_t
+}
+
+func (fi *fileInfo) Name() string       { return fi.name }
+func (fi *fileInfo) Size() int64        { return fi.size }
+func (fi *fileInfo) Mode() fs.FileMode  { return fi.mode }
+func (fi *fileInfo) ModTime() time.Time { return fi.modTime }
+func (fi *fileInfo) IsDir() bool        { return fi.mode.IsDir() }
+func (fi *fileInfo) Sys() any           { return &fi.sys }
+
+func statxTime(t unix.StatxTimestamp) syscall.Timespec {
+	return syscall.Timespec{Sec: t.Sec, Nsec: int64(t.Nsec)}
+}
+
+func newFileInfo(name string, st *unix.Statx_t) *fileInfo {
+	fi := &fileInfo{name: name}
+	fi.sys = syscall.Stat_t{
+		Dev:     unix.Mkdev(st.Dev_major, st.Dev_minor),
+		Ino:     st.Ino,
+		Nlink:   uint64(st.Nlink),
+		Mode:    uint32(st.Mode),
+		Uid:     st.Uid,
+		Gid:     st.Gid,
+		Rdev:    unix.Mkdev(st.Rdev_major, st.Rdev_minor),
+		Size:    int64(st.Size),
+		Blksize: int64(st.Blksize),
+		Blocks:  int64(st.Blocks),
+		Atim:    statxTime(st.Atime),
+		Mtim:    statxTime(st.Mtime),
+		Ctim:    statxTime(st.Ctime),
+	}
+	fi.size = fi.sys.Size
+	fi.modTime = time.Unix(fi.sys.Mtim.Unix())
+	fi.mode = modeFromUnix(fi.sys.Mode)
+	return fi
+}
+
+// modeFromUnix converts st_mode into Go's portable mode bits, as os does.
+func modeFromUnix(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & unix.S_IFMT {
+	case unix.S_IFBLK:
+		mode |= fs.ModeDevice
+	case unix.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFDIR:
+		mode |= fs.ModeDir
+	case unix.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case unix.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case unix.S_IFSOCK:
+		mode |= fs.ModeSocket
+	}
+	if m&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
+
+// basename is the last element of a slash-separated name, trailing slashes
+// ignored: "" gives ".", a run of slashes gives "/".
+func basename(name string) string {
+	if name == "" {
+		return "."
+	}
+	end := len(name)
+	for end > 0 && name[end-1] == '/' {
+		end--
+	}
+	if end == 0 {
+		return "/"
+	}
+	start := end
+	for start > 0 && name[start-1] != '/' {
+		start--
+	}
+	return name[start:end]
+}
