@@ -1,0 +1,9 @@
+package conformance
+
+import (
+	"testing"
+)
+
+func TestOracleFile(t *testing.T) {
+	TestFile(t, OS())
+}
