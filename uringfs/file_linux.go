@@ -32,11 +32,14 @@ type file struct {
 	name       string
 	appendMode bool
 	inRoot     bool // opened through a Root: directory entries are statted relative to it
-	loop       *sched.Loop
-	state      fdState
-	rmu, wmu   sync.Mutex // serialise Read and Write, which move the file offset
-	dirinfo    atomic.Pointer[dirInfo]
-	cleanup    runtime.Cleanup
+	direct     bool // O_DIRECT: every transfer goes to the ring, none tries the page cache
+	// noNowaitWrite is set once the file system refuses RWF_NOWAIT writes.
+	noNowaitWrite atomic.Bool
+	loop          *sched.Loop
+	state         fdState
+	rmu, wmu      sync.Mutex // serialise Read and Write, which move the file offset
+	dirinfo       atomic.Pointer[dirInfo]
+	cleanup       runtime.Cleanup
 }
 
 var (
@@ -56,6 +59,9 @@ var errWriteAtInAppendMode = errors.New("os: invalid use of WriteAt on file open
 
 func newFile(fd int, name string, l *sched.Loop, appendMode bool) *File {
 	f := &File{&file{fd: fd, name: name, loop: l, appendMode: appendMode}}
+	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
+		f.direct = fl&unix.O_DIRECT != 0
+	}
 	f.state.drained = make(chan struct{})
 	f.cleanup = runtime.AddCleanup(f, func(inner *file) { inner.close() }, f.file)
 	return f
@@ -244,7 +250,7 @@ func (f *File) read(ctx context.Context, b []byte) (int, error) {
 	defer f.rmu.Unlock()
 	var n int
 	err := ignoringEINTR(func() (err error) {
-		n, err = f.loop.Pread(ctx, f.fd, b, -1)
+		n, err = f.pread(ctx, b, -1)
 		return err
 	})
 	if err != nil {
@@ -279,7 +285,7 @@ func (f *File) ReadAtContext(ctx context.Context, b []byte, off int64) (n int, e
 	for len(b) > 0 {
 		var m int
 		e := ignoringEINTR(func() (err error) {
-			m, err = f.loop.Pread(ctx, f.fd, b, off)
+			m, err = f.pread(ctx, b, off)
 			return err
 		})
 		if e != nil {
@@ -329,7 +335,7 @@ func (f *File) write(ctx context.Context, b []byte) (int, error) {
 	for {
 		var m int
 		err := ignoringEINTR(func() (err error) {
-			m, err = f.loop.Pwrite(ctx, f.fd, b[nn:], -1)
+			m, err = f.pwrite(ctx, b[nn:], -1)
 			return err
 		})
 		if err != nil {
@@ -374,7 +380,7 @@ func (f *File) WriteAtContext(ctx context.Context, b []byte, off int64) (n int, 
 	for len(b) > 0 {
 		var m int
 		e := ignoringEINTR(func() (err error) {
-			m, err = f.loop.Pwrite(ctx, f.fd, b, off)
+			m, err = f.pwrite(ctx, b, off)
 			return err
 		})
 		if e != nil {

@@ -54,10 +54,15 @@ type Counters struct {
 	Fallbacks uint64 // ops run as syscalls on the io_uring backend (opcode missing)
 	Retries   uint64 // ops resubmitted after EINTR or EAGAIN from the kernel
 	SlotWaits uint64 // submissions that parked waiting for a free slot
+	// NowaitHits counts buffered reads and writes finished by
+	// preadv2/pwritev2(RWF_NOWAIT) on the caller, NowaitMisses those that
+	// would have blocked and went to the ring.
+	NowaitHits, NowaitMisses uint64
 }
 
 type counters struct {
 	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits atomic.Uint64
+	nowaitHits, nowaitMisses                                                          atomic.Uint64
 }
 
 func (c *counters) snapshot() Counters {
@@ -65,6 +70,7 @@ func (c *counters) snapshot() Counters {
 		Ops: c.ops.Load(), Enters: c.enters.Load(), SQEs: c.sqes.Load(), Inline: c.inline.Load(),
 		Parks: c.parks.Load(), Wakeups: c.wakeups.Load(), Cancels: c.cancels.Load(),
 		Fallbacks: c.fallbacks.Load(), Retries: c.retries.Load(), SlotWaits: c.slotWaits.Load(),
+		NowaitHits: c.nowaitHits.Load(), NowaitMisses: c.nowaitMisses.Load(),
 	}
 }
 

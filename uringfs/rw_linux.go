@@ -1,0 +1,26 @@
+package uringfs
+
+import "context"
+
+// pread is one read of the file at off (-1: at the file offset). Buffered
+// files try the page cache on the caller first (see sched.PreadCached);
+// O_DIRECT files go straight to the ring.
+func (f *File) pread(ctx context.Context, b []byte, off int64) (int, error) {
+	if f.direct {
+		return f.loop.Pread(ctx, f.fd, b, off)
+	}
+	return f.loop.PreadCached(ctx, f.fd, b, off)
+}
+
+// pwrite is one write at off (-1: at the file offset, or the end with
+// O_APPEND), with the same split as pread.
+func (f *File) pwrite(ctx context.Context, b []byte, off int64) (int, error) {
+	if f.direct || f.noNowaitWrite.Load() {
+		return f.loop.Pwrite(ctx, f.fd, b, off)
+	}
+	n, unsupported, err := f.loop.PwriteCached(ctx, f.fd, b, off)
+	if unsupported {
+		f.noNowaitWrite.Store(true)
+	}
+	return n, err
+}
