@@ -1,0 +1,59 @@
+// Command uringbench compares file I/O through os.File with the same I/O
+// through uringfs, side by side in one run.
+//
+// Usage:
+//
+//	go run ./cmd/uringbench [flags]
+//
+// With no flags it runs, in under a minute on two cores, 4 KiB random reads
+// with O_DIRECT from 1, 32 and 128 goroutines and from the page cache with 1
+// and 16 goroutines, on three engines:
+//
+//	os       os.File.ReadAt
+//	uring    uringfs.File.ReadAt on the process loop (io_uring unless refused)
+//	syscall  uringfs.File.ReadAt with URINGFS_BACKEND=syscall (the fallback)
+//
+// The engines alternate within each round (-rounds, default 3; each round
+// starts with a different engine) and the table shows the median over the
+// rounds, because runs differ by about ±15%. Every phase runs in a fresh
+// child process (the binary re-executes itself), so that OS thread counts,
+// CPU time and loop counters belong to one engine alone: Go never gives back
+// a thread, so a phase that follows os's 128 blocked goroutines in the same
+// process would look free of threads. The syscall engine always needs a
+// child, as the loop's backend is chosen at process start; -isolate=false
+// runs the other engines in the parent.
+//
+// For each workload, goroutine count and engine the table shows IOPS, the
+// ratio to os, the spread over rounds, MiB/s, wall ns per op, CPU time per
+// op (getrusage user+sys over ops), OS threads the phase added (peak of
+// /proc/self/status Threads minus the count before), and for uringfs the
+// loop counters over the phase: SQEs per io_uring_enter, the share of
+// submissions that completed inline, and parks per op.
+//
+// Flags:
+//
+//	-dir DIR          where the test files go (default os.TempDir())
+//	-size N           O_DIRECT test file, and seqwrite's total (default 256MiB)
+//	-hot-size N       page-cache test file (default 64MiB)
+//	-bs N             block size (default 4KiB)
+//	-goroutines L     goroutine counts for O_DIRECT workloads (default 1,32,128)
+//	-hot-goroutines L goroutine counts for randread-hot (default 1,16)
+//	-readfile-goroutines N, -files N   readfile: 64 goroutines over 1000 files
+//	-duration D       each timed phase, warm-up included (default 1s)
+//	-rounds N         rounds (default 3)
+//	-workloads L      randread-direct, randread-hot (default), randwrite-direct,
+//	                  seqwrite, readfile, or all
+//	-engines L        os, uring, syscall (default all three)
+//	-json             JSON instead of the table (every phase and the medians)
+//	-fio              also run randread-direct through fio --ioengine=io_uring
+//	                  --direct=1 --iodepth=N, if fio is on PATH, and report
+//	                  uring's ratio to it; skipped with a note otherwise
+//	-isolate          run each phase in its own process (default true)
+//	-direct           run the O_DIRECT workloads (default true)
+//	-keep             keep the test files
+//
+// If the file system under -dir refuses O_DIRECT (tmpfs answers EINVAL), the
+// tool says so and runs only the buffered workloads. A progress line on
+// stderr shows the running phase; the table goes to stdout. The exit status
+// is 1 if any phase failed.
+package main

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uringfs/uring/uringfs"
+)
+
+// phaseSpec is one measurement: a workload at a goroutine count on an engine.
+type phaseSpec struct {
+	Workload   string        `json:"workload"`
+	Goroutines int           `json:"goroutines"`
+	Engine     string        `json:"engine"`
+	Round      int           `json:"round"`
+	Duration   time.Duration `json:"duration_ns"`
+	BS         int64         `json:"bs"`
+	Files      fileSet       `json:"files"`
+}
+
+// phaseResult is what a phase measured. Counts are deltas over the measured
+// window only (after warm-up).
+type phaseResult struct {
+	phaseSpec
+	Ops       int64         `json:"ops"`
+	Bytes     int64         `json:"bytes"`
+	Elapsed   time.Duration `json:"elapsed_ns"`
+	CPU       time.Duration `json:"cpu_ns"`       // getrusage(RUSAGE_SELF) user+sys; -1 if unknown
+	Threads   int           `json:"threads"`      // peak OS threads minus those before the phase; -1 if unknown
+	ThreadsAt int           `json:"threads_base"` // OS threads before the phase
+	Backend   string        `json:"backend,omitempty"`
+	Reason    string        `json:"fallback_reason,omitempty"`
+	Loop      *loopDelta    `json:"loop,omitempty"` // uringfs loop counters, engines on uringfs only
+	Err       string        `json:"error,omitempty"`
+}
+
+// loopDelta is the change in uringfs.LoopCounters over a measured window.
+type loopDelta struct {
+	Ops       uint64 `json:"ops"`
+	Enters    uint64 `json:"enters"`
+	SQEs      uint64 `json:"sqes"`
+	Inline    uint64 `json:"inline"`
+	Parks     uint64 `json:"parks"`
+	Wakeups   uint64 `json:"wakeups"`
+	Retries   uint64 `json:"retries"`
+	SlotWaits uint64 `json:"slot_waits"`
+	Fallbacks uint64 `json:"fallbacks"`
+}
+
+func counterDelta(a, b uringfs.Counters) *loopDelta {
+	return &loopDelta{
+		Ops: b.Ops - a.Ops, Enters: b.Enters - a.Enters, SQEs: b.SQEs - a.SQEs,
+		Inline: b.Inline - a.Inline, Parks: b.Parks - a.Parks, Wakeups: b.Wakeups - a.Wakeups,
+		Retries: b.Retries - a.Retries, SlotWaits: b.SlotWaits - a.SlotWaits, Fallbacks: b.Fallbacks - a.Fallbacks,
+	}
+}
+
+// paddedCounter keeps each worker's count on its own cache line, so counting
+// does not make the workers contend.
+type paddedCounter struct {
+	atomic.Int64
+	_ [56]byte
+}
+
+// progressInterval is how often a phase reports its running count.
+const progressInterval = 100 * time.Millisecond
+
+// snapshot is the process state at one edge of the measured window.
+type snapshot struct {
+	at   time.Time
+	ops  int64
+	cpu  time.Duration
+	loop uringfs.Counters
+}
+
+// runPhase runs spec in this process. The engine's setup (opening files,
+// starting the uringfs loop) happens before the baseline thread count;
+// timed workloads then warm up for a tenth of the duration (at most 200 ms)
+// before the window opens, and the window closes while the workers still
+// run, so neither start-up nor shutdown is measured.
+func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration)) phaseResult {
+	res := phaseResult{phaseSpec: spec, Threads: -1, CPU: -1}
+	e, err := engineByName(spec.Engine)
+	if err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	onUring := e.name != engineOS
+	if onUring {
+		b, err := uringfs.Backend()
+		if err != nil {
+			res.Err = "uringfs loop: " + err.Error()
+			return res
+		}
+		res.Backend = b
+		if r := uringfs.FallbackReason(); r != nil {
+			res.Reason = r.Error()
+		}
+	}
+	work, err := prepare(e, spec)
+	if err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	defer func() {
+		if err := work.close(); err != nil && res.Err == "" {
+			res.Err = "close: " + err.Error()
+		}
+	}()
+
+	n := max(spec.Goroutines, 1)
+	counts := make([]paddedCounter, n)
+	total := func() int64 {
+		var s int64
+		for i := range counts {
+			s += counts[i].Load()
+		}
+		return s
+	}
+	take := func() snapshot {
+		s := snapshot{at: time.Now(), ops: total(), cpu: cpuTime()}
+		if onUring {
+			s.loop = uringfs.LoopCounters()
+		}
+		return s
+	}
+
+	base := threadCount()
+	peak := base
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var errOnce sync.Once
+	var firstErr error
+	failed := make(chan struct{})
+	var s0, s1 snapshot
+	if !timed(spec.Workload) {
+		s0 = take()
+	}
+	start := time.Now()
+	for i := range n {
+		wg.Go(func() {
+			if err := work.worker(i, &counts[i].Int64, &stop); err != nil {
+				errOnce.Do(func() { firstErr = err; close(failed) })
+				stop.Store(true)
+			}
+		})
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+
+	// wait sleeps until d has passed, reporting progress and sampling the
+	// thread count as it goes; it returns early if the workers end.
+	wait := func(d time.Duration) {
+		deadline := time.NewTimer(d)
+		defer deadline.Stop()
+		tick := time.NewTicker(progressInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-deadline.C:
+				return
+			case <-failed:
+				return
+			case <-finished:
+				return
+			case <-tick.C:
+				if t := threadCount(); t > peak {
+					peak = t
+				}
+				if onProgress != nil {
+					onProgress(total(), time.Since(start))
+				}
+			}
+		}
+	}
+
+	if timed(spec.Workload) {
+		wait(min(spec.Duration/10, 200*time.Millisecond))
+		s0 = take()
+		wait(spec.Duration - time.Since(start))
+		s1 = take()
+		stop.Store(true)
+		<-finished
+	} else {
+		wait(24 * time.Hour)
+		<-finished
+		s1 = take()
+	}
+	if t := threadCount(); t > peak {
+		peak = t
+	}
+	if firstErr != nil {
+		res.Err = firstErr.Error()
+		return res
+	}
+	res.Ops = s1.ops - s0.ops
+	res.Bytes = res.Ops * work.bytesPerOp
+	res.Elapsed = s1.at.Sub(s0.at)
+	if s0.cpu > 0 {
+		res.CPU = s1.cpu - s0.cpu
+	}
+	if base >= 0 {
+		res.Threads, res.ThreadsAt = peak-base, base
+	}
+	if onUring {
+		res.Loop = counterDelta(s0.loop, s1.loop)
+	}
+	return res
+}

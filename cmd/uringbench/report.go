@@ -1,0 +1,293 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// summary is one row of the report: the medians over the rounds of one
+// workload, goroutine count and engine.
+type summary struct {
+	Workload    string   `json:"workload"`
+	Goroutines  int      `json:"goroutines"`
+	Engine      string   `json:"engine"`
+	Backend     string   `json:"backend,omitempty"`
+	Rounds      int      `json:"rounds"` // rounds that succeeded
+	IOPS        float64  `json:"iops"`   // median
+	MinIOPS     float64  `json:"iops_min"`
+	MaxIOPS     float64  `json:"iops_max"`
+	RatioOS     float64  `json:"ratio_to_os,omitempty"` // median IOPS / median os IOPS, same workload and run
+	MiBps       float64  `json:"mib_per_s"`
+	NsPerOp     float64  `json:"ns_per_op"`               // wall time / ops (all goroutines together)
+	CPUPerOp    float64  `json:"cpu_ns_per_op,omitempty"` // getrusage user+sys / ops
+	Threads     int      `json:"threads_created"`         // -1: not measured
+	// Loop counters, medians; -1 where not measured: engines not on
+	// uringfs, and ratios the syscall backend leaves undefined.
+	SQEPerEnter float64 `json:"sqes_per_enter"`
+	InlinePct   float64 `json:"inline_pct"`
+	ParksPerOp  float64 `json:"parks_per_op"`
+	WakesPerOp  float64 `json:"wakeups_per_op"`
+	Errors      []string `json:"errors,omitempty"`
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// medianOr is the median, or -1 for no values.
+func medianOr(v []float64) float64 {
+	if len(v) == 0 {
+		return -1
+	}
+	return median(v)
+}
+
+type rowKey struct {
+	workload   string
+	goroutines int
+	engine     string
+}
+
+// summarize groups results by workload, goroutines and engine, in the order
+// the plan ran them, and takes medians over rounds.
+func summarize(results []phaseResult) []summary {
+	var keys []rowKey
+	groups := map[rowKey][]phaseResult{}
+	for _, r := range results {
+		k := rowKey{r.Workload, r.Goroutines, r.Engine}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], r)
+	}
+	slices.SortStableFunc(keys, func(a, b rowKey) int {
+		if c := slices.Index(allWorkloads, a.workload) - slices.Index(allWorkloads, b.workload); c != 0 {
+			return c
+		}
+		if c := a.goroutines - b.goroutines; c != 0 {
+			return c
+		}
+		return engineRank(a.engine) - engineRank(b.engine)
+	})
+	var out []summary
+	osIOPS := map[rowKey]float64{}
+	for _, k := range keys {
+		s := summary{Workload: k.workload, Goroutines: k.goroutines, Engine: k.engine, Threads: -1,
+			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1}
+		var iops, mibps, nsop, cpuop, thr, sqe, inl, parks, wakes []float64
+		for _, r := range groups[k] {
+			if r.Err != "" {
+				s.Errors = append(s.Errors, fmt.Sprintf("round %d: %s", r.Round, r.Err))
+				continue
+			}
+			if r.Ops == 0 || r.Elapsed <= 0 {
+				s.Errors = append(s.Errors, fmt.Sprintf("round %d: no operations completed", r.Round))
+				continue
+			}
+			s.Rounds++
+			s.Backend = r.Backend
+			sec := r.Elapsed.Seconds()
+			ops := float64(r.Ops)
+			iops = append(iops, ops/sec)
+			mibps = append(mibps, float64(r.Bytes)/sec/(1<<20))
+			nsop = append(nsop, float64(r.Elapsed.Nanoseconds())/ops)
+			if r.CPU >= 0 {
+				cpuop = append(cpuop, float64(r.CPU.Nanoseconds())/ops)
+			}
+			if r.Threads >= 0 {
+				thr = append(thr, float64(r.Threads))
+			}
+			if l := r.Loop; l != nil && r.Backend == "uring" {
+				if l.Enters > 0 {
+					sqe = append(sqe, float64(l.SQEs)/float64(l.Enters))
+				}
+				if l.Inline+l.Parks > 0 {
+					inl = append(inl, 100*float64(l.Inline)/float64(l.Inline+l.Parks))
+				}
+				parks = append(parks, float64(l.Parks)/ops)
+				wakes = append(wakes, float64(l.Wakeups)/ops)
+			}
+		}
+		if s.Rounds > 0 {
+			s.IOPS, s.MinIOPS, s.MaxIOPS = median(iops), slices.Min(iops), slices.Max(iops)
+			s.MiBps, s.NsPerOp, s.CPUPerOp = median(mibps), median(nsop), median(cpuop)
+			if len(thr) > 0 {
+				s.Threads = int(median(thr) + 0.5)
+			}
+			s.SQEPerEnter, s.InlinePct, s.ParksPerOp, s.WakesPerOp = medianOr(sqe), medianOr(inl), medianOr(parks), medianOr(wakes)
+		}
+		if k.engine == engineOS {
+			osIOPS[rowKey{k.workload, k.goroutines, ""}] = s.IOPS
+		}
+		out = append(out, s)
+	}
+	for i := range out {
+		if o := osIOPS[rowKey{out[i].Workload, out[i].Goroutines, ""}]; o > 0 && out[i].IOPS > 0 {
+			out[i].RatioOS = out[i].IOPS / o
+		}
+	}
+	return out
+}
+
+func engineRank(e string) int {
+	if i := slices.Index([]string{engineOS, engineUring, engineSyscall, engineFio}, e); i >= 0 {
+		return i
+	}
+	return 99
+}
+
+// report is everything the tool prints at the end.
+type report struct {
+	Machine machineInfo    `json:"machine"`
+	Notes   []string       `json:"notes,omitempty"`
+	Rows    []summary      `json:"summary"`
+	Phases  []phaseResult  `json:"phases"`
+	Config  map[string]any `json:"config"`
+}
+
+// machineInfo describes where the numbers were taken.
+type machineInfo struct {
+	GoVersion  string `json:"go_version"`
+	GOOS       string `json:"goos"`
+	GOARCH     string `json:"goarch"`
+	NumCPU     int    `json:"num_cpu"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	Kernel     string `json:"kernel"`
+	Dir        string `json:"dir"`
+	FS         string `json:"fs"`
+	Direct     bool   `json:"o_direct"`
+	Backend    string `json:"uring_backend"`
+}
+
+func writeJSON(w io.Writer, r *report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// writeTable prints the report as a plain text table.
+func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
+	m := r.Machine
+	fmt.Fprintf(w, "uringbench: %s %s/%s, %d CPUs (GOMAXPROCS %d), kernel %s\n", m.GoVersion, m.GOOS, m.GOARCH, m.NumCPU, m.GOMAXPROCS, m.Kernel)
+	fmt.Fprintf(w, "dir %s (%s), O_DIRECT %s, uring engine backend %s; %d round(s) of %v per phase, median shown\n",
+		m.Dir, m.FS, map[bool]string{true: "supported", false: "UNSUPPORTED"}[m.Direct], m.Backend, rounds, d)
+	for _, n := range r.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+	fmt.Fprintln(w)
+	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "threads", "sqe/enter", "inline%", "parks/op"}
+	rows := [][]string{head}
+	for _, s := range r.Rows {
+		row := []string{s.Workload, strconv.Itoa(s.Goroutines), s.Engine}
+		if s.Rounds == 0 {
+			row = append(row, "FAILED")
+			rows = append(rows, row)
+			continue
+		}
+		row = append(row, fmtCount(s.IOPS))
+		if s.RatioOS > 0 {
+			row = append(row, fmt.Sprintf("%.2fx", s.RatioOS))
+		} else {
+			row = append(row, "-")
+		}
+		spread := "-"
+		if s.Rounds > 1 && s.IOPS > 0 {
+			spread = fmt.Sprintf("±%.0f%%", 50*(s.MaxIOPS-s.MinIOPS)/s.IOPS)
+		}
+		row = append(row, spread, fmt.Sprintf("%.0f", s.MiBps), fmtNs(s.NsPerOp), fmtNs(s.CPUPerOp))
+		if s.Threads >= 0 {
+			row = append(row, strconv.Itoa(s.Threads))
+		} else {
+			row = append(row, "-")
+		}
+		row = append(row, fmtOpt("%.2f", s.SQEPerEnter), fmtOpt("%.0f", s.InlinePct), fmtOpt("%.2f", s.ParksPerOp))
+		rows = append(rows, row)
+	}
+	printColumns(w, rows, 3)
+	var errs []string
+	for _, s := range r.Rows {
+		for _, e := range s.Errors {
+			errs = append(errs, fmt.Sprintf("%s g=%d %s: %s", s.Workload, s.Goroutines, s.Engine, e))
+		}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintln(w, "\nerrors:")
+		for _, e := range errs {
+			fmt.Fprintln(w, "  "+e)
+		}
+	}
+	fmt.Fprintln(w, "\nvs os: median IOPS / median os IOPS, same workload, same run. spread: half the min-max range over rounds.")
+	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. cpu/op: process user+sys CPU / ops.")
+	fmt.Fprintln(w, "threads: OS threads the phase added. sqe/enter, inline%, parks/op: uringfs loop counters over the phase.")
+}
+
+// printColumns lays rows out in columns, the first left text columns
+// aligned left and the rest (numbers) aligned right.
+func printColumns(w io.Writer, rows [][]string, left int) {
+	var width []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i < left {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(pad + c)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+func fmtOpt(format string, v float64) string {
+	if v < 0 {
+		return "-"
+	}
+	return fmt.Sprintf(format, v)
+}
+
+func fmtCount(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func fmtNs(v float64) string {
+	switch {
+	case v <= 0:
+		return "-"
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fms", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.1fµs", v/1e3)
+	}
+	return fmt.Sprintf("%.0fns", v)
+}
