@@ -75,6 +75,14 @@ func (r *recorder) norm(s string) string {
 	return strings.ReplaceAll(s, r.dir, "$DIR")
 }
 
+func (r *recorder) normAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = r.norm(s)
+	}
+	return out
+}
+
 // Wrapper types select a non-default rendering for a recorded value.
 type (
 	// ordered keeps a []string in its order instead of sorting it.
@@ -220,11 +228,11 @@ func (r *recorder) format(v any) string {
 		slices.Sort(parts)
 		return nilness(v) + "[" + strings.Join(parts, " ") + "]"
 	case []string:
-		s := slices.Clone(v)
+		s := r.normAll(v)
 		slices.Sort(s)
 		return nilness(v) + fmt.Sprintf("%q", s)
 	case ordered:
-		return nilness(v) + fmt.Sprintf("%q", []string(v))
+		return nilness(v) + fmt.Sprintf("%q", r.normAll(v))
 	}
 	return fmt.Sprintf("%v", v)
 }
@@ -278,16 +286,31 @@ func (r *recorder) snapshot() {
 // transcript runs fn in a fresh temporary directory and returns what it
 // recorded, or the reason the scenario was skipped.
 func transcript(fn func(r *recorder), keepDisk bool) (entries []entry, skipped string, err error) {
-	dir, err := os.MkdirTemp("", "conformance-")
+	dir, err := tempDir()
 	if err != nil {
 		return nil, "", err
 	}
-	// Resolve symlinks (a /tmp that is a link) so that paths reported by
-	// the kernel and by the caller agree.
+	defer os.RemoveAll(dir)
+	entries, skipped = transcriptIn(dir, fn, keepDisk)
+	return entries, skipped, nil
+}
+
+// tempDir makes a fresh directory, with symlinks in its path resolved (a
+// /tmp that is a link) so that paths reported by the kernel and by the
+// caller agree.
+func tempDir() (string, error) {
+	dir, err := os.MkdirTemp("", "conformance-")
+	if err != nil {
+		return "", err
+	}
 	if d, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = d
 	}
-	defer os.RemoveAll(dir)
+	return dir, nil
+}
+
+// transcriptIn runs fn with paths under dir, which it does not remove.
+func transcriptIn(dir string, fn func(r *recorder), keepDisk bool) (entries []entry, skipped string) {
 	r := &recorder{dir: dir}
 	func() {
 		defer func() {
@@ -310,7 +333,7 @@ func transcript(fn func(r *recorder), keepDisk bool) (entries []entry, skipped s
 	if skipped == "" && keepDisk {
 		r.snapshot()
 	}
-	return r.entries, skipped, nil
+	return r.entries, skipped
 }
 
 // maxMismatches bounds the report for one scenario: after the first
