@@ -37,8 +37,8 @@ type benchFile interface {
 type engine struct {
 	name string
 	open func(name string, flag int, perm fs.FileMode) (benchFile, error)
-	// readFile reads a whole file in one call; nil where the API has none,
-	// and the readfile workload then opens, reads and closes.
+	// readFile reads a whole file in one call (os.ReadFile, uringfs.ReadFile).
+	// If it is nil the readfile workload opens, reads and closes instead.
 	readFile func(name string) ([]byte, error)
 }
 
@@ -51,6 +51,7 @@ var osEngine = &engine{
 		}
 		return f, nil
 	},
+	readFile: os.ReadFile,
 }
 
 // uringEngine serves both "uring" and "syscall": which backend the loop uses
@@ -65,6 +66,7 @@ func uringEngine(name string) *engine {
 			}
 			return f, nil
 		},
+		readFile: uringfs.ReadFile,
 	}
 }
 

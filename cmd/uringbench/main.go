@@ -247,6 +247,7 @@ func (b *bench) run() (*report, error) {
 		return nil, err
 	}
 
+	loadStart := loadAvg()
 	plan := b.plan(workloads)
 	results := make([]phaseResult, 0, len(plan))
 	started := time.Now()
@@ -279,6 +280,7 @@ func (b *bench) run() (*report, error) {
 			GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 			NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 			Kernel: kernelRelease(), Dir: cfg.dir, FS: fsType(cfg.dir), Direct: direct, Backend: "-",
+			LoadStart: loadStart, LoadEnd: loadAvg(),
 		},
 		Rows:   rows,
 		Phases: results,
@@ -288,10 +290,13 @@ func (b *bench) run() (*report, error) {
 			"goroutines": cfg.goroutines, "hot_goroutines": cfg.hotGor, "readfile_goroutines": cfg.readFileGor, "files": cfg.files,
 		},
 	}
+	if l := max(loadStart, rep.Machine.LoadEnd); l > 0.5*float64(runtime.NumCPU()) {
+		b.notef("the machine was busy (load average %.1f on %d CPUs): other processes competed with every phase", l, runtime.NumCPU())
+	}
 	b.backendNotes(rep, results)
 	b.fioNotes(rows)
 	if slices.Contains(workloads, wReadFile) {
-		b.notef("readfile: %s", readFileMethod())
+		b.notef("readfile: os.ReadFile against uringfs.ReadFile, %d files of %d bytes", cfg.files, cfg.bs)
 	}
 	rep.Notes = b.notes
 	return rep, nil
@@ -471,4 +476,3 @@ func (b *bench) fioNotes(rows []summary) {
 		}
 	}
 }
-

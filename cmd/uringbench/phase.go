@@ -46,6 +46,10 @@ type loopDelta struct {
 	Retries   uint64 `json:"retries"`
 	SlotWaits uint64 `json:"slot_waits"`
 	Fallbacks uint64 `json:"fallbacks"`
+	// Buffered reads and writes the caller finished with RWF_NOWAIT, and
+	// those that would have blocked and went to the ring.
+	NowaitHits   uint64 `json:"nowait_hits"`
+	NowaitMisses uint64 `json:"nowait_misses"`
 }
 
 func counterDelta(a, b uringfs.Counters) *loopDelta {
@@ -53,6 +57,7 @@ func counterDelta(a, b uringfs.Counters) *loopDelta {
 		Ops: b.Ops - a.Ops, Enters: b.Enters - a.Enters, SQEs: b.SQEs - a.SQEs,
 		Inline: b.Inline - a.Inline, Parks: b.Parks - a.Parks, Wakeups: b.Wakeups - a.Wakeups,
 		Retries: b.Retries - a.Retries, SlotWaits: b.SlotWaits - a.SlotWaits, Fallbacks: b.Fallbacks - a.Fallbacks,
+		NowaitHits: b.NowaitHits - a.NowaitHits, NowaitMisses: b.NowaitMisses - a.NowaitMisses,
 	}
 }
 
@@ -118,8 +123,24 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 		}
 		return s
 	}
-	take := func() snapshot {
-		s := snapshot{at: time.Now(), ops: total(), cpu: cpuTime()}
+	// The loop counters are read outside the clock and the op count at the
+	// start and after them at the end, so the window they cover contains
+	// the measured one.
+	openWindow := func() snapshot {
+		var s snapshot
+		if onUring {
+			s.loop = uringfs.LoopCounters()
+		}
+		s.cpu = cpuTime()
+		s.at = time.Now()
+		s.ops = total()
+		return s
+	}
+	closeWindow := func() snapshot {
+		var s snapshot
+		s.ops = total()
+		s.at = time.Now()
+		s.cpu = cpuTime()
 		if onUring {
 			s.loop = uringfs.LoopCounters()
 		}
@@ -135,7 +156,7 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 	failed := make(chan struct{})
 	var s0, s1 snapshot
 	if !timed(spec.Workload) {
-		s0 = take()
+		s0 = openWindow()
 	}
 	start := time.Now()
 	for i := range n {
@@ -177,15 +198,20 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 
 	if timed(spec.Workload) {
 		wait(min(spec.Duration/10, 200*time.Millisecond))
-		s0 = take()
+		s0 = openWindow()
 		wait(spec.Duration - time.Since(start))
-		s1 = take()
+		// A window without one finished op measures nothing: on a slow
+		// device or a loaded machine keep it open until there is one.
+		for total() == s0.ops && !stop.Load() && !isClosed(finished) {
+			wait(progressInterval)
+		}
+		s1 = closeWindow()
 		stop.Store(true)
 		<-finished
 	} else {
 		wait(24 * time.Hour)
 		<-finished
-		s1 = take()
+		s1 = closeWindow()
 	}
 	if t := threadCount(); t > peak {
 		peak = t
@@ -207,4 +233,13 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 		res.Loop = counterDelta(s0.loop, s1.loop)
 	}
 	return res
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }

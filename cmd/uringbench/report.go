@@ -13,25 +13,26 @@ import (
 // summary is one row of the report: the medians over the rounds of one
 // workload, goroutine count and engine.
 type summary struct {
-	Workload    string   `json:"workload"`
-	Goroutines  int      `json:"goroutines"`
-	Engine      string   `json:"engine"`
-	Backend     string   `json:"backend,omitempty"`
-	Rounds      int      `json:"rounds"` // rounds that succeeded
-	IOPS        float64  `json:"iops"`   // median
-	MinIOPS     float64  `json:"iops_min"`
-	MaxIOPS     float64  `json:"iops_max"`
-	RatioOS     float64  `json:"ratio_to_os,omitempty"` // median IOPS / median os IOPS, same workload and run
-	MiBps       float64  `json:"mib_per_s"`
-	NsPerOp     float64  `json:"ns_per_op"`               // wall time / ops (all goroutines together)
-	CPUPerOp    float64  `json:"cpu_ns_per_op,omitempty"` // getrusage user+sys / ops
-	Threads     int      `json:"threads_created"`         // -1: not measured
+	Workload   string  `json:"workload"`
+	Goroutines int     `json:"goroutines"`
+	Engine     string  `json:"engine"`
+	Backend    string  `json:"backend,omitempty"`
+	Rounds     int     `json:"rounds"` // rounds that succeeded
+	IOPS       float64 `json:"iops"`   // median
+	MinIOPS    float64 `json:"iops_min"`
+	MaxIOPS    float64 `json:"iops_max"`
+	RatioOS    float64 `json:"ratio_to_os,omitempty"` // median IOPS / median os IOPS, same workload and run
+	MiBps      float64 `json:"mib_per_s"`
+	NsPerOp    float64 `json:"ns_per_op"`               // wall time / ops (all goroutines together)
+	CPUPerOp   float64 `json:"cpu_ns_per_op,omitempty"` // getrusage user+sys / ops
+	Threads    int     `json:"threads_created"`         // -1: not measured
 	// Loop counters, medians; -1 where not measured: engines not on
 	// uringfs, and ratios the syscall backend leaves undefined.
-	SQEPerEnter float64 `json:"sqes_per_enter"`
-	InlinePct   float64 `json:"inline_pct"`
-	ParksPerOp  float64 `json:"parks_per_op"`
-	WakesPerOp  float64 `json:"wakeups_per_op"`
+	SQEPerEnter float64  `json:"sqes_per_enter"`
+	InlinePct   float64  `json:"inline_pct"`
+	ParksPerOp  float64  `json:"parks_per_op"`
+	WakesPerOp  float64  `json:"wakeups_per_op"`
+	NowaitPct   float64  `json:"nowait_pct"` // share of buffered ops RWF_NOWAIT finished
 	Errors      []string `json:"errors,omitempty"`
 }
 
@@ -86,8 +87,8 @@ func summarize(results []phaseResult) []summary {
 	osIOPS := map[rowKey]float64{}
 	for _, k := range keys {
 		s := summary{Workload: k.workload, Goroutines: k.goroutines, Engine: k.engine, Threads: -1,
-			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1}
-		var iops, mibps, nsop, cpuop, thr, sqe, inl, parks, wakes []float64
+			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, NowaitPct: -1}
+		var iops, mibps, nsop, cpuop, thr, sqe, inl, parks, wakes, nowait []float64
 		for _, r := range groups[k] {
 			if r.Err != "" {
 				s.Errors = append(s.Errors, fmt.Sprintf("round %d: %s", r.Round, r.Err))
@@ -117,6 +118,9 @@ func summarize(results []phaseResult) []summary {
 				if l.Inline+l.Parks > 0 {
 					inl = append(inl, 100*float64(l.Inline)/float64(l.Inline+l.Parks))
 				}
+				if l.NowaitHits+l.NowaitMisses > 0 {
+					nowait = append(nowait, 100*float64(l.NowaitHits)/float64(l.NowaitHits+l.NowaitMisses))
+				}
 				parks = append(parks, float64(l.Parks)/ops)
 				wakes = append(wakes, float64(l.Wakeups)/ops)
 			}
@@ -128,6 +132,7 @@ func summarize(results []phaseResult) []summary {
 				s.Threads = int(median(thr) + 0.5)
 			}
 			s.SQEPerEnter, s.InlinePct, s.ParksPerOp, s.WakesPerOp = medianOr(sqe), medianOr(inl), medianOr(parks), medianOr(wakes)
+			s.NowaitPct = medianOr(nowait)
 		}
 		if k.engine == engineOS {
 			osIOPS[rowKey{k.workload, k.goroutines, ""}] = s.IOPS
@@ -170,6 +175,10 @@ type machineInfo struct {
 	FS         string `json:"fs"`
 	Direct     bool   `json:"o_direct"`
 	Backend    string `json:"uring_backend"`
+	// LoadStart and LoadEnd are the one-minute load averages when the
+	// run began and ended: other work on the machine skews every number.
+	LoadStart float64 `json:"loadavg_start"`
+	LoadEnd   float64 `json:"loadavg_end"`
 }
 
 func writeJSON(w io.Writer, r *report) error {
@@ -182,13 +191,14 @@ func writeJSON(w io.Writer, r *report) error {
 func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 	m := r.Machine
 	fmt.Fprintf(w, "uringbench: %s %s/%s, %d CPUs (GOMAXPROCS %d), kernel %s\n", m.GoVersion, m.GOOS, m.GOARCH, m.NumCPU, m.GOMAXPROCS, m.Kernel)
+	fmt.Fprintf(w, "load average %.2f at start, %.2f at end\n", m.LoadStart, m.LoadEnd)
 	fmt.Fprintf(w, "dir %s (%s), O_DIRECT %s, uring engine backend %s; %d round(s) of %v per phase, median shown\n",
 		m.Dir, m.FS, map[bool]string{true: "supported", false: "UNSUPPORTED"}[m.Direct], m.Backend, rounds, d)
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
 	fmt.Fprintln(w)
-	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "threads", "sqe/enter", "inline%", "parks/op"}
+	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "threads", "nowait%", "sqe/enter", "inline%", "parks/op"}
 	rows := [][]string{head}
 	for _, s := range r.Rows {
 		row := []string{s.Workload, strconv.Itoa(s.Goroutines), s.Engine}
@@ -213,7 +223,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		} else {
 			row = append(row, "-")
 		}
-		row = append(row, fmtOpt("%.2f", s.SQEPerEnter), fmtOpt("%.0f", s.InlinePct), fmtOpt("%.2f", s.ParksPerOp))
+		row = append(row, fmtOpt("%.0f", s.NowaitPct), fmtOpt("%.2f", s.SQEPerEnter), fmtOpt("%.0f", s.InlinePct), fmtOpt("%.2f", s.ParksPerOp))
 		rows = append(rows, row)
 	}
 	printColumns(w, rows, 3)
@@ -231,7 +241,9 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 	}
 	fmt.Fprintln(w, "\nvs os: median IOPS / median os IOPS, same workload, same run. spread: half the min-max range over rounds.")
 	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. cpu/op: process user+sys CPU / ops.")
-	fmt.Fprintln(w, "threads: OS threads the phase added. sqe/enter, inline%, parks/op: uringfs loop counters over the phase.")
+	fmt.Fprintln(w, "threads: OS threads the phase added. uringfs loop counters over the phase: nowait% of buffered ops done by")
+	fmt.Fprintln(w, "preadv2/pwritev2(RWF_NOWAIT) on the caller; SQEs per io_uring_enter; inline% of ring submissions that")
+	fmt.Fprintln(w, "completed without parking the caller; parks per op.")
 }
 
 // printColumns lays rows out in columns, the first left text columns

@@ -88,3 +88,20 @@ func fsType(dir string) string {
 	}
 	return "0x" + strconv.FormatUint(uint64(st.Type), 16)
 }
+
+// loadAvg is the one-minute load average; -1 if unknown.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := bytes.Fields(b)
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(string(f[0]), 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}

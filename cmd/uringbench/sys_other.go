@@ -15,3 +15,5 @@ func threadCount() int { return -1 }
 func kernelRelease() string { return "unknown" }
 
 func fsType(string) string { return "unknown" }
+
+func loadAvg() float64 { return -1 }
