@@ -220,14 +220,15 @@ func (b *bench) run() (*report, error) {
 	}
 	workloads := slices.Clone(cfg.workloads)
 	wantDirect := slices.ContainsFunc(workloads, needsDirect)
-	direct := false
+	direct, directState := false, "not tried"
 	if wantDirect {
 		if !cfg.direct {
 			b.notef("-direct=false: O_DIRECT workloads skipped")
 		} else if err := probeDirect(work, cfg.bs); err != nil {
 			b.notef("O_DIRECT is unsupported on %s (%v): running only the buffered workloads", cfg.dir, err)
+			directState = "UNSUPPORTED"
 		} else {
-			direct = true
+			direct, directState = true, "supported"
 		}
 		if !direct {
 			workloads = slices.DeleteFunc(workloads, needsDirect)
@@ -279,7 +280,7 @@ func (b *bench) run() (*report, error) {
 		Machine: machineInfo{
 			GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 			NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
-			Kernel: kernelRelease(), Dir: cfg.dir, FS: fsType(cfg.dir), Direct: direct, Backend: "-",
+			Kernel: kernelRelease(), Dir: cfg.dir, FS: fsType(cfg.dir), Direct: directState, Backend: "-",
 			LoadStart: loadStart, LoadEnd: loadAvg(),
 		},
 		Rows:   rows,

@@ -173,7 +173,7 @@ type machineInfo struct {
 	Kernel     string `json:"kernel"`
 	Dir        string `json:"dir"`
 	FS         string `json:"fs"`
-	Direct     bool   `json:"o_direct"`
+	Direct     string `json:"o_direct"` // "supported", "unsupported (why)" or "not tried"
 	Backend    string `json:"uring_backend"`
 	// LoadStart and LoadEnd are the one-minute load averages when the
 	// run began and ended: other work on the machine skews every number.
@@ -193,7 +193,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 	fmt.Fprintf(w, "uringbench: %s %s/%s, %d CPUs (GOMAXPROCS %d), kernel %s\n", m.GoVersion, m.GOOS, m.GOARCH, m.NumCPU, m.GOMAXPROCS, m.Kernel)
 	fmt.Fprintf(w, "load average %.2f at start, %.2f at end\n", m.LoadStart, m.LoadEnd)
 	fmt.Fprintf(w, "dir %s (%s), O_DIRECT %s, uring engine backend %s; %d round(s) of %v per phase, median shown\n",
-		m.Dir, m.FS, map[bool]string{true: "supported", false: "UNSUPPORTED"}[m.Direct], m.Backend, rounds, d)
+		m.Dir, m.FS, m.Direct, m.Backend, rounds, d)
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
