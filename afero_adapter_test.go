@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/uringfs/uring"
+	"github.com/uringfs/uring/conformance"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -1087,4 +1089,13 @@ func TestConcurrentUse(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// TestConformanceAfero runs the conformance package's afero suite, an
+// independent differential check against afero.OsFs.
+func TestConformanceAfero(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the conformance suites compare Linux errno values and SEEK_DATA/SEEK_HOLE")
+	}
+	conformance.TestAferoFs(t, newOurs())
 }

@@ -6,15 +6,18 @@ import (
 	"go/build"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/uringfs/uring/compat"
+	"github.com/uringfs/uring/conformance"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -279,4 +282,35 @@ func TestErrorsAreOsErrors(t *testing.T) {
 	if _, err := f.Write([]byte("x")); !errors.Is(err, compat.ErrClosed) {
 		t.Errorf("Write after Close: %v", err)
 	}
+}
+
+// TestConformance runs the conformance package's File and fs.FS suites over
+// compat's functions, exactly as a program importing compat as os calls them.
+func TestConformance(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the conformance suites compare Linux errno values and SEEK_DATA/SEEK_HOLE")
+	}
+	conformance.TestFile(t, conformance.FileSystem{
+		OpenFile:  conformance.AdaptOpenFile(compat.OpenFile),
+		Open:      conformance.AdaptOpen(compat.Open),
+		Create:    conformance.AdaptOpen(compat.Create),
+		Mkdir:     compat.Mkdir,
+		MkdirAll:  compat.MkdirAll,
+		Remove:    compat.Remove,
+		RemoveAll: compat.RemoveAll,
+		Rename:    compat.Rename,
+		Stat:      compat.Stat,
+		Lstat:     compat.Lstat,
+		Symlink:   compat.Symlink,
+		Readlink:  compat.Readlink,
+		Link:      compat.Link,
+		Chmod:     compat.Chmod,
+		Chtimes:   compat.Chtimes,
+		Truncate:  compat.Truncate,
+		ReadFile:  compat.ReadFile,
+		WriteFile: compat.WriteFile,
+		ReadDir:   compat.ReadDir,
+		NilFile:   (*compat.File)(nil),
+	})
+	conformance.TestFS(t, func(dir string) fs.FS { return compat.DirFS(dir) })
 }
