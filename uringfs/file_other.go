@@ -20,6 +20,7 @@ type File struct {
 // Counters are the event loop's cumulative counters; all zero here.
 type Counters struct {
 	Ops, Enters, SQEs, Inline, Parks, Wakeups, Cancels, Fallbacks, Retries, SlotWaits uint64
+	NowaitHits, NowaitMisses                                                          uint64
 }
 
 // Backend reports "syscall": there is no io_uring on this system.
