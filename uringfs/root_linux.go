@@ -270,12 +270,15 @@ func (r *Root) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) 
 	// for O_NOFOLLOW; so do we.
 	fd, err := r.openat2(name, flag&^unix.O_NOFOLLOW, uint32(perm))
 	if err == unix.EISDIR && flag&os.O_CREATE != 0 && rootEndsInSlash(name) {
-		// The kernel refuses to create "name/"; os.Root first looks the
-		// name up and reports that it does not exist.
-		if pfd, perr := r.openPath(name, false); perr == nil {
-			unix.Close(pfd)
-		} else {
+		// The kernel refuses to create "name/"; os.Root looks the name up
+		// first: missing, it says so; existing, O_EXCL says it exists.
+		if pfd, perr := r.openPath(name, false); perr != nil {
 			err = perr
+		} else {
+			unix.Close(pfd)
+			if flag&os.O_EXCL != 0 {
+				err = unix.EEXIST
+			}
 		}
 	}
 	if err != nil {
@@ -754,39 +757,50 @@ func (r *Root) MkdirAll(name string, perm fs.FileMode) error {
 	return err
 }
 
-func (r *Root) mkdirAll(name string, perm fs.FileMode) error {
-	parts, _, err := rootSplit(name, nil)
+// mkdirAll walks name one element at a time, as os.Root does, so that it
+// can create what is missing and report errors under the path os.Root
+// names: symbolic links spliced in, ".." taken away. Each step opens a
+// single element relative to a directory already beneath the root,
+// refusing symbolic links (RESOLVE_NO_SYMLINKS), which the walk resolves
+// itself; ".." restarts from the root, so nothing leads outside.
+func (r *Root) mkdirAll(fullname string, perm fs.FileMode) error {
+	parts, _, err := rootSplit(fullname, nil)
 	if err != nil {
 		return err
 	}
+	dirfd := r.r.fd
+	defer func() { r.closeDir(dirfd) }()
 	links := 0
-	// Make sure each ancestor is a directory, creating missing ones and
-	// following symbolic links that stand for them, as os.Root does.
-	for i := 0; i < len(parts)-1; i++ {
+	for i := 0; ; {
 		if parts[i] == ".." {
-			continue // the kernel checks it on the next open
+			end := i + 1
+			for end < len(parts) && parts[end] == ".." {
+				end++
+			}
+			n := end - i
+			if n > i {
+				return rootErrPathEscapes()
+			}
+			parts = append(parts[:i-n], parts[end:]...)
+			if len(parts) == 0 {
+				parts = []string{"."}
+			}
+			r.closeDir(dirfd)
+			dirfd, i = r.r.fd, 0
+			continue
 		}
-		prefix := rootJoinParts(parts[:i+1])
-		for try := 0; ; try++ {
-			fd, err := r.openat2(prefix, unix.O_PATH|unix.O_DIRECTORY, 0)
-			if err == nil {
-				unix.Close(fd)
-				break
+		if i == len(parts)-1 {
+			break
+		}
+		fd, err := r.openStep(dirfd, parts[i])
+		if err == unix.ENOENT {
+			if err := r.mkdirat(dirfd, parts[i], perm); err != nil && err != unix.EEXIST {
+				return &fs.PathError{Op: "mkdirat", Path: rootJoinParts(parts[:i+1]), Err: err}
 			}
-			if err == rootErrPathEscapes() {
-				return err
-			}
-			if err != unix.ENOENT || try > 0 {
-				return &fs.PathError{Op: "openat", Path: prefix, Err: err}
-			}
-			pfd, err := r.openat2(rootJoinParts(parts[:i]), unix.O_PATH|unix.O_DIRECTORY, 0)
-			if err != nil {
-				return &fs.PathError{Op: "openat", Path: rootJoinParts(parts[:i]), Err: err}
-			}
-			target, lerr := rootReadlinkat(pfd, parts[i])
-			if lerr == nil {
-				// A dangling link: os.Root creates its target.
-				unix.Close(pfd)
+			fd, err = r.openStep(dirfd, parts[i])
+		}
+		if err == unix.ENOTDIR || err == unix.ELOOP {
+			if target, lerr := rootReadlinkat(dirfd, parts[i]); lerr == nil {
 				if links++; links > rootMaxSymlinks {
 					return unix.ELOOP
 				}
@@ -795,22 +809,17 @@ func (r *Root) mkdirAll(name string, perm fs.FileMode) error {
 					return err
 				}
 				parts = append(parts, rest...)
-				i = -1
-				break
-			}
-			err = r.mkdirat(pfd, parts[i], perm)
-			unix.Close(pfd)
-			if err != nil && err != unix.EEXIST {
-				return &fs.PathError{Op: "mkdirat", Path: prefix, Err: err}
+				continue
 			}
 		}
+		if err != nil {
+			return &fs.PathError{Op: "openat", Path: rootJoinParts(parts[:i+1]), Err: err}
+		}
+		r.closeDir(dirfd)
+		dirfd = fd
+		i++
 	}
-	full := rootJoinParts(parts)
-	dirfd, last, err := r.resolveParent(full, rootNoTerminalSlash)
-	if err != nil {
-		return err
-	}
-	defer r.closeDir(dirfd)
+	last := parts[len(parts)-1]
 	err = r.mkdirat(dirfd, last, perm)
 	if err == unix.EEXIST {
 		var st unix.Statx_t
@@ -821,7 +830,7 @@ func (r *Root) mkdirAll(name string, perm fs.FileMode) error {
 			case unix.S_IFLNK:
 				// Succeed if the link leads to a directory, as
 				// os.MkdirAll does; do not create its target.
-				fi, e := r.Stat(full)
+				fi, e := r.Stat(fullname)
 				if e == nil && fi.IsDir() {
 					err = nil
 				} else if e == nil {
@@ -833,9 +842,27 @@ func (r *Root) mkdirAll(name string, perm fs.FileMode) error {
 		}
 	}
 	if err != nil {
-		return &fs.PathError{Op: "mkdirat", Path: full, Err: err}
+		return &fs.PathError{Op: "mkdirat", Path: rootJoinParts(parts), Err: err}
 	}
 	return nil
+}
+
+// openStep opens the single element name of dirfd as a directory, without
+// following a symbolic link.
+func (r *Root) openStep(dirfd int, name string) (int, error) {
+	how := unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS,
+	}
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = r.r.loop.Openat2(background, dirfd, name, &how)
+		return err
+	})
+	if err == unix.EXDEV {
+		err = rootErrPathEscapes()
+	}
+	return fd, err
 }
 
 // RemoveAll removes the named file or directory in the root and everything
