@@ -3,6 +3,7 @@ package uringfs
 import (
 	"errors"
 	"io"
+	"math"
 	"os"
 	"sync"
 	"syscall"
@@ -12,30 +13,29 @@ import (
 
 // ReadFrom copies r into the file at its offset until io.EOF, like
 // os.File.ReadFrom. From another file (a *File or an *os.File, bare or in an
-// *io.LimitedReader) the kernel copies with copy_file_range(2); otherwise
-// through a pooled buffer.
+// *io.LimitedReader) the kernel copies with copy_file_range(2), with os's
+// rules for when to fall back to a buffered copy and os's error shapes;
+// otherwise it copies through a pooled buffer.
 func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 	if err := f.checkValid("write"); err != nil {
 		return 0, err
 	}
 	n, handled, e := f.copyFileRangeFrom(r)
 	if !handled {
-		return genericCopy(fileWithoutReadFrom{File: f}, r)
+		// Like os, unwrapped; n counts what a refused kernel copy moved
+		// before it gave up, which os would drop.
+		m, err := genericCopy(fileWithoutReadFrom{File: f}, r)
+		return n + m, err
 	}
 	return n, f.wrapErr("write", e)
 }
 
-// WriteTo copies the file from its offset to w, like os.File.WriteTo; to
-// another file the kernel copies with copy_file_range(2).
+// WriteTo copies the file from its offset to w, like os.File.WriteTo: as
+// io.Copy does, so a *File or *os.File destination's ReadFrom (and with it
+// copy_file_range) does the work and reports errors in its own name.
 func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
-	}
-	if dst, ok := rawFd(w); ok {
-		n, handled, e := copyFileRange(dst, f, -1)
-		if handled {
-			return n, f.wrapErr("read", e)
-		}
 	}
 	return genericCopy(w, fileWithoutWriteTo{File: f})
 }
@@ -94,104 +94,119 @@ func (o osFile) withFd(fn func(fd int)) error {
 	return rc.Control(func(fd uintptr) { fn(int(fd)) })
 }
 
-func rawFd(v any) (fdFile, bool) {
-	switch t := v.(type) {
-	case *File:
-		return t, t != nil
-	case *os.File:
-		return osFile{t}, t != nil
-	}
-	return nil, false
-}
-
 func (f *File) copyFileRangeFrom(r io.Reader) (int64, bool, error) {
-	limit := int64(-1)
-	src := r
+	// copy_file_range(2) refuses a destination opened with O_APPEND; os does
+	// not try, and neither do we.
+	if f.appendMode {
+		return 0, false, nil
+	}
+	remain := int64(math.MaxInt64)
 	lr, isLimited := r.(*io.LimitedReader)
 	if isLimited {
-		src, limit = lr.R, lr.N
-		if limit <= 0 {
+		r, remain = lr.R, lr.N
+		if remain <= 0 {
 			return 0, true, nil
 		}
 	}
-	sf, ok := rawFd(src)
-	if !ok {
+	var src fdFile
+	switch v := r.(type) {
+	case *File:
+		if v == nil {
+			return 0, false, nil
+		}
+		src = v
+	case fileWithoutWriteTo:
+		if v.File == nil {
+			return 0, false, nil
+		}
+		src = v.File
+	case *os.File:
+		if v == nil {
+			return 0, false, nil
+		}
+		src = osFile{v}
+	default:
 		return 0, false, nil
 	}
-	n, handled, err := copyFileRange(f, sf, limit)
+	n, handled, err := copyFileRange(f, src, remain)
 	if isLimited {
 		lr.N -= n
+	}
+	if errno, ok := err.(syscall.Errno); ok {
+		err = os.NewSyscallError("copy_file_range", errno)
 	}
 	return n, handled, err
 }
 
-// copyFileRange copies from src's offset to dst's offset, at most limit
-// bytes (all when negative). handled is false when the kernel refused before
-// copying anything, so a buffered copy should be used instead.
-func copyFileRange(dst, src fdFile, limit int64) (written int64, handled bool, err error) {
-	handled = true
-	outer := dst.withFd(func(dfd int) {
-		inner := src.withFd(func(sfd int) {
+// maxCopyChunk is the most one copy_file_range(2) moves: the kernel's
+// MAX_RW_COUNT on 4 KiB pages.
+const maxCopyChunk = 0x7ffff000
+
+// copyFileRange copies from src's offset to dst's offset, at most remain
+// bytes. handled is false when the kernel would not copy between these files
+// (then the caller copies through a buffer from where this left off).
+func copyFileRange(dst, src fdFile, remain int64) (written int64, handled bool, err error) {
+	for remain > 0 {
+		var n int64
+		var e error
+		outer := dst.withFd(func(dfd int) {
 			if d, ok := dst.(*File); ok {
 				d.wmu.Lock()
 				defer d.wmu.Unlock()
 			}
-			if s, ok := src.(*File); ok && s != dst {
-				s.rmu.Lock()
-				defer s.rmu.Unlock()
+			inner := src.withFd(func(sfd int) {
+				if s, ok := src.(*File); ok && s != dst {
+					s.rmu.Lock()
+					defer s.rmu.Unlock()
+				}
+				n, e = copyOnce(dfd, sfd, min(remain, maxCopyChunk))
+			})
+			if inner != nil {
+				e = inner
 			}
-			written, handled, err = copyFds(dfd, sfd, limit)
 		})
-		if inner != nil {
-			err = inner
+		if outer != nil {
+			e = outer
 		}
-	})
-	if outer != nil {
-		err = outer
-	}
-	return written, handled, err
-}
-
-func copyFds(dfd, sfd int, limit int64) (written int64, handled bool, err error) {
-	const maxChunk = 1 << 30
-	for limit != 0 {
-		chunk := int64(maxChunk)
-		if limit > 0 && limit < chunk {
-			chunk = limit
+		if n > 0 {
+			remain -= n
+			written += n
 		}
-		n, e := unix.CopyFileRange(sfd, nil, dfd, nil, int(chunk), 0)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != nil {
-			if written == 0 && refusedCopy(e) {
-				return 0, false, nil
-			}
-			return written, true, e
-		}
-		if n == 0 {
-			break
-		}
-		written += int64(n)
-		if limit > 0 {
-			limit -= int64(n)
+		handled, err = copyHandled(e, n, written)
+		if n == 0 || !handled || err != nil {
+			return written, handled, err
 		}
 	}
 	return written, true, nil
 }
 
-// refusedCopy reports errors meaning "not between these two files": the
-// buffered path will do it (or report the real error).
-func refusedCopy(err error) bool {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return false
+func copyOnce(dfd, sfd int, max int64) (int64, error) {
+	for {
+		n, err := unix.CopyFileRange(sfd, nil, dfd, nil, int(max), 0)
+		if err != unix.EINTR {
+			if n < 0 {
+				n = 0
+			}
+			return int64(n), err
+		}
 	}
-	switch errno {
-	case unix.EXDEV, unix.EINVAL, unix.ENOSYS, unix.EOPNOTSUPP, unix.EBADF, unix.EPERM, unix.EIO, unix.ETXTBSY, unix.EISDIR:
-		return true
+}
+
+// copyHandled applies os's rules to the result of one copy_file_range(2):
+// errors meaning "not between these two files" and a first call that copies
+// nothing (which older kernels report for files they cannot copy, such as
+// those of /proc) hand the copy to the buffered path, which then reports the
+// real error or the real end of file.
+func copyHandled(err error, copied, written int64) (bool, error) {
+	switch err {
+	case unix.ENOSYS, unix.EXDEV, unix.EINVAL, unix.EIO, unix.EOPNOTSUPP, unix.EPERM:
+		return false, nil
+	case nil:
+		if copied == 0 && written == 0 {
+			return false, nil
+		}
 	}
-	return false
+	return true, err
 }
 
 // SyscallConn returns a raw connection to the descriptor, like

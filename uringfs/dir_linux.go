@@ -24,7 +24,11 @@ const direntBufSize = 8192
 
 var direntBufPool = sync.Pool{New: func() any { b := make([]byte, direntBufSize); return &b }}
 
+// close returns the buffer to the pool. It takes the lock because Seek and
+// Close may drop the state while another goroutine is reading the directory.
 func (d *dirInfo) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.buf != nil {
 		direntBufPool.Put(d.buf)
 		d.buf = nil
@@ -88,7 +92,10 @@ func (f *File) Readdirnames(n int) ([]string, error) {
 
 func (f *File) readdir(n int, mode readdirMode) (names []string, entries []fs.DirEntry, infos []fs.FileInfo, err error) {
 	if err := f.acquire(); err != nil {
-		return nil, nil, nil, f.wrapErr("readdirent", err)
+		// os builds this error itself rather than through wrapErr, so on a
+		// closed file it holds internal/poll's closing error, not
+		// os.ErrClosed; ours holds the same value.
+		return nil, nil, nil, &fs.PathError{Op: "readdirent", Path: f.name, Err: err}
 	}
 	defer f.release()
 	var d *dirInfo

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"runtime"
 	"sync"
@@ -142,8 +143,24 @@ func syscallMode(i fs.FileMode) uint32 {
 }
 
 // errClosing marks an operation refused because Close has begun; wrapErr
-// turns it into os.ErrClosed.
-var errClosing = errors.New("use of closed file")
+// turns it into os.ErrClosed. It is the very value internal/poll uses, which
+// os hands out unwrapped from SetDeadline, SyscallConn callbacks and
+// ReadDir on a closed file, so that ours compare equal to os's.
+var errClosing = osClosingError()
+
+// osClosingError obtains internal/poll's closing error from os: a File over
+// a descriptor number above any possible RLIMIT_NOFILE, closed at once (the
+// close(2) fails with EBADF and touches nothing), reports it from
+// SetDeadline.
+func osClosingError() error {
+	if f := os.NewFile(uintptr(math.MaxInt32), ""); f != nil {
+		f.Close()
+		if err := f.SetDeadline(time.Time{}); err != nil && err != os.ErrNoDeadline {
+			return err
+		}
+	}
+	return errors.New("use of closed file")
+}
 
 // checkValid returns the error a method on a nil or closed file reports.
 func (f *File) checkValid(op string) error {
@@ -174,7 +191,33 @@ func (f *File) acquire() error {
 	return nil
 }
 
-func (f *File) release() { f.state.decref() }
+// release drops the reference; the last one out after a Close that could
+// not wait releases the descriptor.
+func (f *File) release() {
+	if f.state.decref() {
+		f.file.destroy()
+	}
+}
+
+// ignoringEINTR retries fn on EINTR unless Close has begun, and turns the
+// error of an operation that Close cut short into errClosing: Close cancels
+// what is in flight (ECANCELED, or EINTR from an interrupted io-wq worker),
+// and os reports a call overtaken by Close as made on a closed file.
+func (f *File) ignoringEINTR(fn func() error) error {
+	for {
+		err := fn()
+		switch {
+		case err == nil:
+			return nil
+		case err != unix.EINTR && err != unix.ECANCELED:
+			return err
+		case f.state.closing():
+			return errClosing
+		case err == unix.ECANCELED:
+			return err
+		}
+	}
+}
 
 // Name returns the name the file was opened with.
 func (f *File) Name() string { return f.name }
@@ -212,9 +255,22 @@ func (file *file) close() error {
 	}
 	file.cleanup.Stop()
 	if busy {
-		file.loop.CancelFd(file.fd)
-		<-file.state.drained
+		if file.loop.Backend() == sched.BackendURing {
+			file.loop.CancelFd(file.fd)
+			<-file.state.drained
+		} else if file.state.deferRelease() {
+			// Plain syscalls cannot be interrupted: a read(2) blocked on a
+			// pipe holds its reference until data or EOF arrives. As os does
+			// with a blocking descriptor, Close returns now and the last
+			// operation to finish releases the descriptor.
+			return nil
+		}
 	}
+	return file.destroy()
+}
+
+// destroy releases the descriptor once no operation uses it.
+func (file *file) destroy() error {
 	if info := file.dirinfo.Swap(nil); info != nil {
 		info.close()
 	}
@@ -249,7 +305,7 @@ func (f *File) read(ctx context.Context, b []byte) (int, error) {
 	f.rmu.Lock()
 	defer f.rmu.Unlock()
 	var n int
-	err := ignoringEINTR(func() (err error) {
+	err := f.ignoringEINTR(func() (err error) {
 		n, err = f.pread(ctx, b, -1)
 		return err
 	})
@@ -257,6 +313,12 @@ func (f *File) read(ctx context.Context, b []byte) (int, error) {
 		return 0, err
 	}
 	if n == 0 {
+		if f.state.closing() {
+			// A read that Close overtook (on the syscall backend, one
+			// blocked on a pipe until its writer went away) reports the
+			// file closed, as os's poller does.
+			return 0, errClosing
+		}
 		return 0, io.EOF
 	}
 	return n, nil
@@ -278,13 +340,17 @@ func (f *File) ReadAtContext(ctx context.Context, b []byte, off int64) (n int, e
 	if off < 0 {
 		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")}
 	}
+	if len(b) == 0 {
+		// os makes no call at all, so not even a closed file is an error.
+		return 0, nil
+	}
 	if err := f.acquire(); err != nil {
 		return 0, f.wrapErr("read", err)
 	}
 	defer f.release()
 	for len(b) > 0 {
 		var m int
-		e := ignoringEINTR(func() (err error) {
+		e := f.ignoringEINTR(func() (err error) {
 			m, err = f.pread(ctx, b, off)
 			return err
 		})
@@ -315,8 +381,8 @@ func (f *File) WriteContext(ctx context.Context, b []byte) (n int, err error) {
 	if n < 0 {
 		n = 0
 	}
-	if n != len(b) && e == nil {
-		e = io.ErrShortWrite
+	if n != len(b) {
+		err = io.ErrShortWrite // bare, as os returns it
 	}
 	if e != nil {
 		err = f.wrapErr("write", e)
@@ -334,7 +400,7 @@ func (f *File) write(ctx context.Context, b []byte) (int, error) {
 	var nn int
 	for {
 		var m int
-		err := ignoringEINTR(func() (err error) {
+		err := f.ignoringEINTR(func() (err error) {
 			m, err = f.pwrite(ctx, b[nn:], -1)
 			return err
 		})
@@ -373,13 +439,16 @@ func (f *File) WriteAtContext(ctx context.Context, b []byte, off int64) (n int, 
 	if off < 0 {
 		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: errors.New("negative offset")}
 	}
+	if len(b) == 0 {
+		return 0, nil // as ReadAt: os makes no call
+	}
 	if err := f.acquire(); err != nil {
 		return 0, f.wrapErr("write", err)
 	}
 	defer f.release()
 	for len(b) > 0 {
 		var m int
-		e := ignoringEINTR(func() (err error) {
+		e := f.ignoringEINTR(func() (err error) {
 			m, err = f.pwrite(ctx, b, off)
 			return err
 		})
@@ -435,7 +504,7 @@ func (f *File) StatContext(ctx context.Context) (fs.FileInfo, error) {
 	}
 	defer f.release()
 	var st unix.Statx_t
-	err := ignoringEINTR(func() error {
+	err := f.ignoringEINTR(func() error {
 		return f.loop.Statx(ctx, f.fd, "", unix.AT_EMPTY_PATH, statxMask, &st)
 	})
 	if err != nil {
@@ -492,7 +561,7 @@ func (f *File) fdCall(ctx context.Context, op string, fn func(context.Context) e
 		return f.wrapErr(op, err)
 	}
 	defer f.release()
-	return f.wrapErr(op, ignoringEINTR(func() error { return fn(ctx) }))
+	return f.wrapErr(op, f.ignoringEINTR(func() error { return fn(ctx) }))
 }
 
 // SetDeadline returns an error wrapping os.ErrNoDeadline: like regular files

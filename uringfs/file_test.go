@@ -1,0 +1,1109 @@
+//go:build linux
+
+package uringfs_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uringfs/uring/uringfs"
+	"golang.org/x/sys/unix"
+)
+
+// fileLike is the method set *os.File and *uringfs.File share; the
+// differential tests run the same calls through it on both.
+type fileLike interface {
+	io.Reader
+	io.ReaderAt
+	io.Writer
+	io.WriterAt
+	io.Seeker
+	io.Closer
+	io.StringWriter
+	io.ReaderFrom
+	io.WriterTo
+	syscall.Conn
+	Name() string
+	Fd() uintptr
+	Stat() (fs.FileInfo, error)
+	Sync() error
+	Truncate(size int64) error
+	Chmod(mode fs.FileMode) error
+	Chown(uid, gid int) error
+	Chdir() error
+	ReadDir(n int) ([]fs.DirEntry, error)
+	Readdir(n int) ([]fs.FileInfo, error)
+	Readdirnames(n int) ([]string, error)
+	SetDeadline(t time.Time) error
+	SetReadDeadline(t time.Time) error
+	SetWriteDeadline(t time.Time) error
+}
+
+var (
+	_ fileLike = (*os.File)(nil)
+	_ fileLike = (*uringfs.File)(nil)
+)
+
+// impl is one side of a differential test: os (the oracle) or uringfs.
+type impl struct {
+	name     string
+	isOS     bool
+	openFile func(name string, flag int, perm fs.FileMode) (fileLike, error)
+	newFile  func(fd uintptr, name string) fileLike
+	nilFile  fileLike // a typed nil *File
+}
+
+var osImpl = &impl{
+	name: "os",
+	isOS: true,
+	openFile: func(name string, flag int, perm fs.FileMode) (fileLike, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if err != nil {
+			if f != nil {
+				panic("os.OpenFile returned a non-nil file with an error")
+			}
+			return nil, err
+		}
+		return f, nil
+	},
+	newFile: func(fd uintptr, name string) fileLike {
+		if f := os.NewFile(fd, name); f != nil {
+			return f
+		}
+		return nil
+	},
+	nilFile: (*os.File)(nil),
+}
+
+var ourImpl = &impl{
+	name: "uringfs",
+	openFile: func(name string, flag int, perm fs.FileMode) (fileLike, error) {
+		f, err := uringfs.OpenFile(name, flag, perm)
+		if err != nil {
+			if f != nil {
+				return nil, fmt.Errorf("uringfs.OpenFile returned a non-nil *File with error %w", err)
+			}
+			return nil, err
+		}
+		return f, nil
+	},
+	newFile: func(fd uintptr, name string) fileLike {
+		if f := uringfs.NewFile(fd, name); f != nil {
+			return f
+		}
+		return nil
+	},
+	nilFile: (*uringfs.File)(nil),
+}
+
+// recorder collects what one side of a differential test observed, as
+// lines of text in which the side's directory reads $DIR.
+type recorder struct {
+	dir   string
+	lines []string
+}
+
+// rec records one step: a label and the values it produced.
+func (r *recorder) rec(label string, vals ...any) {
+	parts := make([]string, 0, len(vals))
+	for _, v := range vals {
+		parts = append(parts, r.format(v))
+	}
+	r.lines = append(r.lines, label+": "+strings.Join(parts, ", "))
+}
+
+func (r *recorder) format(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nil"
+	case error:
+		return describeErr(v, r.dir)
+	case []byte:
+		if len(v) > 64 {
+			return fmt.Sprintf("%d bytes %q...", len(v), v[:64])
+		}
+		return fmt.Sprintf("%q", v)
+	case string:
+		return fmt.Sprintf("%q", r.norm(v))
+	case fs.FileInfo:
+		if v == nil {
+			return "FileInfo(nil)"
+		}
+		return fmt.Sprintf("FileInfo{%q size=%d mode=%v dir=%v}", v.Name(), v.Size(), v.Mode(), v.IsDir())
+	case []fs.DirEntry:
+		if v == nil {
+			return "[]DirEntry(nil)"
+		}
+		s := make([]string, len(v))
+		for i, e := range v {
+			s[i] = fmt.Sprintf("%s:%v", e.Name(), e.Type())
+		}
+		return fmt.Sprintf("[]DirEntry%v", s)
+	case []fs.FileInfo:
+		if v == nil {
+			return "[]FileInfo(nil)"
+		}
+		s := make([]string, len(v))
+		for i, e := range v {
+			s[i] = fmt.Sprintf("%s:%v:%d", e.Name(), e.Mode(), e.Size())
+		}
+		return fmt.Sprintf("[]FileInfo%v", s)
+	case []string:
+		if v == nil {
+			return "[]string(nil)"
+		}
+		return fmt.Sprintf("%q", v)
+	}
+	return r.norm(fmt.Sprintf("%#v", v))
+}
+
+func (r *recorder) norm(s string) string {
+	if r.dir == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, r.dir, "$DIR")
+}
+
+// sentinels are the errors whose errors.Is answer the tests compare.
+var sentinels = []struct {
+	name string
+	err  error
+}{
+	{"io.EOF", io.EOF},
+	{"io.ErrUnexpectedEOF", io.ErrUnexpectedEOF},
+	{"io.ErrShortWrite", io.ErrShortWrite},
+	{"os.ErrClosed", os.ErrClosed},
+	{"os.ErrInvalid", os.ErrInvalid},
+	{"os.ErrNoDeadline", os.ErrNoDeadline},
+	{"os.ErrDeadlineExceeded", os.ErrDeadlineExceeded},
+	{"fs.ErrNotExist", fs.ErrNotExist},
+	{"fs.ErrExist", fs.ErrExist},
+	{"fs.ErrPermission", fs.ErrPermission},
+	{"context.Canceled", context.Canceled},
+	{"poll.ErrFileClosing", pollErrFileClosing()},
+}
+
+// pollErrFileClosing is internal/poll's closing error, which os returns
+// unwrapped from a few methods of a closed File.
+func pollErrFileClosing() error {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		panic(err)
+	}
+	f.Close()
+	return f.SetDeadline(time.Time{})
+}
+
+// describeErr renders everything a caller could observe of err: its
+// message, dynamic type, identity with and errors.Is against the sentinels,
+// and the fields of the *fs.PathError, *os.SyscallError and syscall.Errno
+// in its chain.
+func describeErr(err error, dir string) string {
+	if err == nil {
+		return "err=nil"
+	}
+	norm := func(s string) string {
+		if dir == "" {
+			return s
+		}
+		return strings.ReplaceAll(s, dir, "$DIR")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "err=%T(%q)", err, norm(err.Error()))
+	for _, s := range sentinels {
+		if err == s.err {
+			fmt.Fprintf(&b, " ==%s", s.name)
+		} else if errors.Is(err, s.err) {
+			fmt.Fprintf(&b, " is:%s", s.name)
+		}
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch e := e.(type) {
+		case *fs.PathError:
+			fmt.Fprintf(&b, " PathError{Op:%q Path:%q Err:%T}", e.Op, norm(e.Path), e.Err)
+		case *os.SyscallError:
+			fmt.Fprintf(&b, " SyscallError{%q Err:%T}", e.Syscall, e.Err)
+		case syscall.Errno:
+			fmt.Fprintf(&b, " Errno(%d)", int(e))
+		}
+	}
+	return b.String()
+}
+
+// diffCase is one differential test: setup prepares a directory, run does
+// the same calls through x on files in it and records what it saw.
+type diffCase struct {
+	name  string
+	setup func(t *testing.T, dir string)
+	run   func(t *testing.T, x *impl, dir string, r *recorder)
+	// shared runs both sides in one directory set up once: for read-only
+	// cases that compare inode numbers, directory order or times.
+	shared bool
+	// skipContents leaves out the comparison of the directories' files.
+	skipContents bool
+}
+
+// runDiff runs c on os and on uringfs and reports every difference in what
+// they recorded and in the bytes they left on disk.
+func runDiff(t *testing.T, c diffCase) {
+	t.Helper()
+	t.Run(c.name, func(t *testing.T) {
+		base := t.TempDir()
+		var dirs [2]string
+		var recs [2]*recorder
+		for i, x := range []*impl{osImpl, ourImpl} {
+			dir := filepath.Join(base, x.name)
+			if c.shared {
+				dir = filepath.Join(base, "shared")
+			}
+			dirs[i] = dir
+			if i == 0 || !c.shared {
+				if err := os.Mkdir(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if c.setup != nil {
+					c.setup(t, dir)
+				}
+			}
+			recs[i] = &recorder{dir: dir}
+			c.run(t, x, dir, recs[i])
+		}
+		compareLines(t, recs[0].lines, recs[1].lines)
+		if !c.skipContents && !c.shared {
+			compareTrees(t, dirs[0], dirs[1])
+		}
+	})
+}
+
+func compareLines(t *testing.T, want, got []string) {
+	t.Helper()
+	n := max(len(want), len(got))
+	bad := 0
+	for i := 0; i < n; i++ {
+		var w, g string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w != g {
+			bad++
+			t.Errorf("step %d differs:\n    os:      %s\n    uringfs: %s", i, w, g)
+		}
+	}
+}
+
+// compareTrees checks that two directories hold the same names, types,
+// permissions and regular-file bytes.
+func compareTrees(t *testing.T, a, b string) {
+	t.Helper()
+	ta, tb := snapshotTree(t, a), snapshotTree(t, b)
+	if !reflect.DeepEqual(ta, tb) {
+		t.Errorf("files on disk differ:\n    os:      %v\n    uringfs: %v", ta, tb)
+	}
+}
+
+func snapshotTree(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("%s %v", rel, fi.Mode())
+		if fi.Mode().IsRegular() {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				line += " unreadable: " + err.Error()
+			} else if len(data) > 64 {
+				line += fmt.Sprintf(" %d bytes %q... sum=%d", len(data), data[:64], byteSum(data))
+			} else {
+				line += fmt.Sprintf(" %q", data)
+			}
+		}
+		out = append(out, line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func byteSum(b []byte) uint64 {
+	var s uint64
+	for i, c := range b {
+		s = s*31 + uint64(c) + uint64(i)
+	}
+	return s
+}
+
+// mustWrite creates name in dir with data.
+func mustWrite(t *testing.T, dir, name string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// closeQuietly closes f at the end of a case unless it is nil.
+func closeQuietly(f fileLike) {
+	if f != nil && !reflect.ValueOf(f).IsNil() {
+		f.Close()
+	}
+}
+
+// catch runs fn and returns the value it panicked with, or nil.
+func catch(fn func()) (p any) {
+	defer func() { p = recover() }()
+	fn()
+	return nil
+}
+
+var hello = []byte("hello, world\n")
+
+// TestDiffReadWrite covers Read, ReadAt, Write, WriteAt and WriteString
+// against os on fresh files.
+func TestDiffReadWrite(t *testing.T) {
+	setup := func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }
+	cases := []diffCase{
+		{name: "Read", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
+			r.rec("open", err)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			n, err := f.Read(nil)
+			r.rec("Read(nil)", n, err)
+			n, err = f.Read([]byte{})
+			r.rec("Read(empty)", n, err)
+			buf := make([]byte, 5)
+			for i := 0; i < 5; i++ {
+				n, err = f.Read(buf)
+				r.rec("Read(5)", n, err, buf[:n])
+			}
+			n, err = f.Read(nil)
+			r.rec("Read(nil) at EOF", n, err)
+		}},
+		{name: "ReadAt", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
+			r.rec("open", err)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			for _, c := range []struct {
+				n   int
+				off int64
+			}{{0, 0}, {0, -1}, {5, 0}, {5, 10}, {13, 0}, {14, 0}, {5, 13}, {5, 100}, {0, 100}, {3, -1}, {3, -1 << 63}, {3, 1<<63 - 1}} {
+				buf := make([]byte, c.n)
+				n, err := f.ReadAt(buf, c.off)
+				r.rec("ReadAt", c.n, c.off, n, err, buf[:n])
+			}
+			// ReadAt does not move the offset.
+			buf := make([]byte, 3)
+			n, err := f.Read(buf)
+			r.rec("Read after ReadAt", n, err, buf[:n])
+		}},
+		{name: "Write", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
+			r.rec("open", err)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			n, err := f.Write(nil)
+			r.rec("Write(nil)", n, err)
+			n, err = f.Write([]byte("HE"))
+			r.rec("Write", n, err)
+			n, err = f.WriteString("LLO")
+			r.rec("WriteString", n, err)
+			n, err = f.WriteString("")
+			r.rec("WriteString(empty)", n, err)
+			off, err := f.Seek(0, io.SeekCurrent)
+			r.rec("offset", off, err)
+			n, err = f.Write(bytes.Repeat([]byte("x"), 100))
+			r.rec("Write past end", n, err)
+		}},
+		{name: "WriteAt", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
+			r.rec("open", err)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			for _, c := range []struct {
+				s   string
+				off int64
+			}{{"", 0}, {"", -1}, {"AB", 0}, {"CD", 20}, {"EF", -5}, {"", 1000}} {
+				n, err := f.WriteAt([]byte(c.s), c.off)
+				r.rec("WriteAt", c.s, c.off, n, err)
+			}
+			off, err := f.Seek(0, io.SeekCurrent)
+			r.rec("offset unchanged", off, err)
+		}},
+		{name: "WriteAtAppend", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR|os.O_APPEND, 0)
+			r.rec("open", err)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			n, err := f.WriteAt([]byte("zz"), 0)
+			r.rec("WriteAt", n, err)
+			n, err = f.WriteAt(nil, -1)
+			r.rec("WriteAt(nil,-1)", n, err)
+			n, err = f.Write([]byte("tail"))
+			r.rec("Write", n, err)
+			off, err := f.Seek(0, io.SeekCurrent)
+			r.rec("offset", off, err)
+			n, err = f.Write([]byte("more"))
+			r.rec("Write", n, err)
+		}},
+		{name: "WriteReadOnly", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
+			r.rec("open", err)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			n, err := f.Write([]byte("x"))
+			r.rec("Write", n, err)
+			n, err = f.Write(nil)
+			r.rec("Write(nil)", n, err)
+			n, err = f.WriteString("abc")
+			r.rec("WriteString", n, err)
+			n, err = f.WriteAt([]byte("x"), 0)
+			r.rec("WriteAt", n, err)
+			n, err = f.WriteAt(nil, 0)
+			r.rec("WriteAt(nil)", n, err)
+			r.rec("Truncate", f.Truncate(0))
+		}},
+		{name: "ReadWriteOnly", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			f, err := x.openFile(filepath.Join(dir, "f"), os.O_WRONLY, 0)
+			r.rec("open", err)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			buf := make([]byte, 4)
+			n, err := f.Read(buf)
+			r.rec("Read", n, err)
+			n, err = f.Read(nil)
+			r.rec("Read(nil)", n, err)
+			n, err = f.ReadAt(buf, 0)
+			r.rec("ReadAt", n, err)
+			n, err = f.ReadAt(nil, 0)
+			r.rec("ReadAt(nil)", n, err)
+		}},
+		{name: "ReadDirectory", setup: func(t *testing.T, dir string) {
+			os.Mkdir(filepath.Join(dir, "d"), 0o755)
+		}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			f, err := x.openFile(filepath.Join(dir, "d"), os.O_RDONLY, 0)
+			r.rec("open", err)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			buf := make([]byte, 4)
+			n, err := f.Read(buf)
+			r.rec("Read", n, err)
+			n, err = f.ReadAt(buf, 0)
+			r.rec("ReadAt", n, err)
+			n, err = f.Write(buf)
+			r.rec("Write", n, err)
+			_, err = x.openFile(filepath.Join(dir, "d"), os.O_RDWR, 0)
+			r.rec("open O_RDWR", err)
+		}},
+	}
+	for _, c := range cases {
+		runDiff(t, c)
+	}
+}
+
+// TestDiffOpen covers OpenFile's flags, permissions and bad names.
+func TestDiffOpen(t *testing.T) {
+	old := syscall.Umask(0o027)
+	defer syscall.Umask(old)
+	setup := func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }
+	statRec := func(r *recorder, label string, f fileLike) {
+		fi, err := f.Stat()
+		r.rec(label, fi, err)
+	}
+	cases := []diffCase{
+		{name: "Flags", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			p := filepath.Join(dir, "f")
+			_, err := x.openFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+			r.rec("O_EXCL existing", err)
+			f, err := x.openFile(filepath.Join(dir, "new"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o777)
+			r.rec("O_EXCL new", err)
+			if err == nil {
+				statRec(r, "stat new (umask 027)", f)
+				f.Close()
+			}
+			f, err = x.openFile(filepath.Join(dir, "new2"), os.O_WRONLY|os.O_CREATE, 0o666|fs.ModeSetgid)
+			r.rec("O_CREATE setgid", err)
+			if err == nil {
+				statRec(r, "stat new2", f)
+				f.Close()
+			}
+			f, err = x.openFile(p, os.O_RDWR|os.O_TRUNC, 0)
+			r.rec("O_TRUNC", err)
+			if err == nil {
+				statRec(r, "stat truncated", f)
+				f.Close()
+			}
+			f, err = x.openFile(p, os.O_WRONLY|os.O_APPEND, 0)
+			r.rec("O_APPEND", err)
+			if err == nil {
+				n, err := f.Write([]byte("a"))
+				r.rec("append write", n, err)
+				n, err = f.Write([]byte("b"))
+				r.rec("append write", n, err)
+				f.Close()
+			}
+			_, err = x.openFile(filepath.Join(dir, "missing"), os.O_RDONLY, 0)
+			r.rec("missing", err)
+			_, err = x.openFile(filepath.Join(dir, "missing", "x"), os.O_RDWR|os.O_CREATE, 0o666)
+			r.rec("missing parent", err)
+			_, err = x.openFile(filepath.Join(dir, "f", "x"), os.O_RDONLY, 0)
+			r.rec("file as dir", err)
+			_, err = x.openFile(filepath.Join(dir, "nul\x00name"), os.O_RDWR|os.O_CREATE, 0o666)
+			r.rec("NUL in name", err)
+			_, err = x.openFile("", os.O_RDONLY, 0)
+			r.rec("empty name", err)
+			_, err = x.openFile(filepath.Join(dir, "f"), os.O_RDONLY|syscall.O_DIRECTORY, 0)
+			r.rec("O_DIRECTORY on file", err)
+			f, err = x.openFile(dir, os.O_RDONLY|syscall.O_DIRECTORY, 0)
+			r.rec("O_DIRECTORY on dir", err)
+			if err == nil {
+				f.Close()
+			}
+		}},
+		{name: "Permission", setup: func(t *testing.T, dir string) {
+			mustWrite(t, dir, "ro", hello)
+			os.Chmod(filepath.Join(dir, "ro"), 0o400)
+		}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			_, err := x.openFile(filepath.Join(dir, "ro"), os.O_RDWR, 0)
+			if os.Geteuid() == 0 {
+				err = nil // root may write anyway; nothing to compare
+			}
+			r.rec("open read-only file for writing", err)
+		}},
+	}
+	for _, c := range cases {
+		runDiff(t, c)
+	}
+}
+
+// TestDiffSeek covers Seek's whences, errors and SEEK_DATA/SEEK_HOLE.
+func TestDiffSeek(t *testing.T) {
+	setup := func(t *testing.T, dir string) {
+		mustWrite(t, dir, "f", hello)
+		// A sparse file: data, a hole of 1 MiB, data.
+		f, err := os.Create(filepath.Join(dir, "sparse"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(bytes.Repeat([]byte("d"), 4096))
+		f.WriteAt(bytes.Repeat([]byte("e"), 4096), 1<<20+4096)
+		f.Close()
+	}
+	runDiff(t, diffCase{name: "Whence", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
+		r.rec("open", err)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		for _, c := range []struct {
+			off    int64
+			whence int
+		}{{3, io.SeekStart}, {2, io.SeekCurrent}, {-1, io.SeekEnd}, {-100, io.SeekStart}, {-100, io.SeekCurrent}, {0, 3 /* SEEK_DATA */}, {100, 3}, {0, 4 /* SEEK_HOLE */}, {0, 7}, {0, -1}, {10, io.SeekEnd}, {1<<63 - 1, io.SeekStart}, {1, io.SeekCurrent}} {
+			off, err := f.Seek(c.off, c.whence)
+			r.rec("Seek", c.off, c.whence, off, err)
+		}
+		f.Seek(20, io.SeekStart)
+		n, err := f.Write([]byte("!"))
+		r.rec("Write past end after Seek", n, err)
+		off, err := f.Seek(0, io.SeekStart)
+		r.rec("Seek start", off, err)
+		buf := make([]byte, 30)
+		n, err = f.Read(buf)
+		r.rec("Read all", n, err, buf[:n])
+	}})
+	runDiff(t, diffCase{name: "Sparse", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "sparse"), os.O_RDONLY, 0)
+		r.rec("open", err)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		for _, c := range []struct {
+			off    int64
+			whence int
+		}{{0, unix.SEEK_DATA}, {0, unix.SEEK_HOLE}, {8192, unix.SEEK_DATA}, {1<<20 + 4096, unix.SEEK_HOLE}, {1<<20 + 8192, unix.SEEK_DATA}, {1 << 30, unix.SEEK_HOLE}} {
+			off, err := f.Seek(c.off, c.whence)
+			r.rec("Seek", c.off, c.whence, off, err)
+		}
+	}})
+}
+
+// TestDiffClosed checks every method after Close: the error, its op, and
+// that Name still works and Fd is ^uintptr(0).
+func TestDiffClosed(t *testing.T) {
+	runDiff(t, diffCase{name: "AfterClose", setup: func(t *testing.T, dir string) {
+		mustWrite(t, dir, "f", hello)
+		mustWrite(t, dir, "src", hello)
+	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
+		r.rec("open", err)
+		if err != nil {
+			return
+		}
+		r.rec("Close", f.Close())
+		r.rec("Close again", f.Close())
+		r.rec("Name", f.Name())
+		r.rec("Fd", f.Fd() == ^uintptr(0))
+		buf := make([]byte, 4)
+		n, err := f.Read(buf)
+		r.rec("Read", n, err)
+		n, err = f.Read(nil)
+		r.rec("Read(nil)", n, err)
+		n, err = f.ReadAt(buf, 0)
+		r.rec("ReadAt", n, err)
+		n, err = f.ReadAt(nil, 0)
+		r.rec("ReadAt(nil)", n, err)
+		n, err = f.ReadAt(buf, -1)
+		r.rec("ReadAt(-1)", n, err)
+		n, err = f.Write(buf)
+		r.rec("Write", n, err)
+		n, err = f.Write(nil)
+		r.rec("Write(nil)", n, err)
+		n, err = f.WriteString("abc")
+		r.rec("WriteString", n, err)
+		n, err = f.WriteAt(buf, 0)
+		r.rec("WriteAt", n, err)
+		n, err = f.WriteAt(nil, 0)
+		r.rec("WriteAt(nil)", n, err)
+		n, err = f.WriteAt(buf, -1)
+		r.rec("WriteAt(-1)", n, err)
+		off, err := f.Seek(0, io.SeekStart)
+		r.rec("Seek", off, err)
+		fi, err := f.Stat()
+		r.rec("Stat", fi, err)
+		r.rec("Sync", f.Sync())
+		r.rec("Truncate", f.Truncate(0))
+		r.rec("Chmod", f.Chmod(0o600))
+		r.rec("Chown", f.Chown(os.Getuid(), os.Getgid()))
+		r.rec("Chdir", f.Chdir())
+		des, err := f.ReadDir(1)
+		r.rec("ReadDir(1)", des, err)
+		des, err = f.ReadDir(-1)
+		r.rec("ReadDir(-1)", des, err)
+		fis, err := f.Readdir(0)
+		r.rec("Readdir(0)", fis, err)
+		names, err := f.Readdirnames(5)
+		r.rec("Readdirnames(5)", names, err)
+		r.rec("SetDeadline", f.SetDeadline(time.Now()))
+		r.rec("SetReadDeadline", f.SetReadDeadline(time.Time{}))
+		r.rec("SetWriteDeadline", f.SetWriteDeadline(time.Now()))
+		rc, err := f.SyscallConn()
+		r.rec("SyscallConn", err)
+		if err == nil {
+			called := false
+			err = rc.Control(func(fd uintptr) { called = true })
+			r.rec("Control", called, err)
+			err = rc.Read(func(fd uintptr) bool { called = true; return true })
+			r.rec("RawRead", called, err)
+			err = rc.Write(func(fd uintptr) bool { called = true; return true })
+			r.rec("RawWrite", called, err)
+		}
+		n64, err := f.ReadFrom(bytes.NewReader(hello))
+		r.rec("ReadFrom(bytes)", n64, err)
+		src, err := x.openFile(filepath.Join(dir, "src"), os.O_RDONLY, 0)
+		if err == nil {
+			n64, err = f.ReadFrom(src)
+			r.rec("ReadFrom(file)", n64, err)
+			off, _ := src.Seek(0, io.SeekCurrent)
+			r.rec("src offset", off)
+			n64, err = src.(io.ReaderFrom).ReadFrom(io.LimitReader(f, 5))
+			r.rec("file.ReadFrom(LimitReader(closed))", n64, err)
+			src.Close()
+		}
+		var bb bytes.Buffer
+		n64, err = f.WriteTo(&bb)
+		r.rec("WriteTo(buffer)", n64, err)
+		dst, err := x.openFile(filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE, 0o644)
+		if err == nil {
+			n64, err = f.WriteTo(dst)
+			r.rec("WriteTo(file)", n64, err)
+			n64, err = dst.ReadFrom(f)
+			r.rec("file.ReadFrom(closed)", n64, err)
+			dst.Close()
+		}
+	}})
+}
+
+// TestDiffNilFile calls every method on a nil *File.
+func TestDiffNilFile(t *testing.T) {
+	runDiff(t, diffCase{name: "Nil", run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f := x.nilFile
+		buf := make([]byte, 4)
+		r.rec("Name panics", catch(func() { f.Name() }) != nil)
+		r.rec("Fd", f.Fd() == ^uintptr(0))
+		r.rec("Close", f.Close())
+		n, err := f.Read(buf)
+		r.rec("Read", n, err)
+		n, err = f.Read(nil)
+		r.rec("Read(nil)", n, err)
+		n, err = f.ReadAt(buf, 0)
+		r.rec("ReadAt", n, err)
+		n, err = f.ReadAt(buf, -1)
+		r.rec("ReadAt(-1)", n, err)
+		n, err = f.Write(buf)
+		r.rec("Write", n, err)
+		n, err = f.WriteString("x")
+		r.rec("WriteString", n, err)
+		n, err = f.WriteAt(buf, 0)
+		r.rec("WriteAt", n, err)
+		n, err = f.WriteAt(buf, -1)
+		r.rec("WriteAt(-1)", n, err)
+		off, err := f.Seek(0, 0)
+		r.rec("Seek", off, err)
+		fi, err := f.Stat()
+		r.rec("Stat", fi == nil, err)
+		r.rec("Sync", f.Sync())
+		r.rec("Truncate", f.Truncate(0))
+		r.rec("Chmod", f.Chmod(0o600))
+		r.rec("Chown", f.Chown(0, 0))
+		r.rec("Chdir", f.Chdir())
+		des, err := f.ReadDir(1)
+		r.rec("ReadDir", des == nil, err)
+		fis, err := f.Readdir(1)
+		r.rec("Readdir", fis == nil, err)
+		names, err := f.Readdirnames(1)
+		r.rec("Readdirnames", names == nil, err)
+		r.rec("SetDeadline", f.SetDeadline(time.Now()))
+		r.rec("SetReadDeadline", f.SetReadDeadline(time.Now()))
+		r.rec("SetWriteDeadline", f.SetWriteDeadline(time.Now()))
+		rc, err := f.SyscallConn()
+		r.rec("SyscallConn", rc == nil, err)
+		n64, err := f.ReadFrom(bytes.NewReader(hello))
+		r.rec("ReadFrom", n64, err)
+		n64, err = f.WriteTo(io.Discard)
+		r.rec("WriteTo", n64, err)
+	}})
+}
+
+// TestDiffDeadlines: regular files have no deadlines, open or closed.
+func TestDiffDeadlines(t *testing.T) {
+	runDiff(t, diffCase{name: "Deadlines", setup: func(t *testing.T, dir string) {
+		mustWrite(t, dir, "f", hello)
+	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []time.Time{{}, time.Now(), time.Now().Add(time.Hour)} {
+			r.rec("SetDeadline", f.SetDeadline(d))
+			r.rec("SetReadDeadline", f.SetReadDeadline(d))
+			r.rec("SetWriteDeadline", f.SetWriteDeadline(d))
+		}
+		f.Close()
+		r.rec("SetDeadline closed", f.SetDeadline(time.Now()))
+	}})
+	// The values themselves, not just their descriptions.
+	f, err := ourImpl.openFile(filepath.Join(t.TempDir(), "f"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetDeadline(time.Now()); err != os.ErrNoDeadline {
+		t.Errorf("SetDeadline = %v, want os.ErrNoDeadline itself", err)
+	}
+	f.Close()
+	g, err := os.Create(filepath.Join(t.TempDir(), "g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	if got, want := f.SetDeadline(time.Now()), g.SetDeadline(time.Now()); got != want {
+		t.Errorf("SetDeadline after Close = %#v, want os's own value %#v", got, want)
+	}
+}
+
+// TestDiffMetadata covers Stat, Chmod, Chown, Truncate and Sync.
+func TestDiffMetadata(t *testing.T) {
+	runDiff(t, diffCase{name: "Metadata", setup: func(t *testing.T, dir string) {
+		mustWrite(t, dir, "f", hello)
+	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		r.rec("Stat", fi, err)
+		r.rec("Chmod", f.Chmod(0o640|fs.ModeSticky))
+		fi, err = f.Stat()
+		r.rec("Stat", fi, err)
+		r.rec("Chmod setuid", f.Chmod(0o700|fs.ModeSetuid|fs.ModeDir))
+		fi, err = f.Stat()
+		r.rec("Stat", fi, err)
+		r.rec("Chown self", f.Chown(os.Getuid(), os.Getgid()))
+		r.rec("Chown -1", f.Chown(-1, -1))
+		if os.Geteuid() != 0 {
+			r.rec("Chown root", f.Chown(0, 0))
+		}
+		r.rec("Truncate 5", f.Truncate(5))
+		off, err := f.Seek(0, io.SeekCurrent)
+		r.rec("offset", off, err)
+		r.rec("Truncate 20", f.Truncate(20))
+		r.rec("Truncate -1", f.Truncate(-1))
+		fi, err = f.Stat()
+		r.rec("Stat", fi, err)
+		r.rec("Sync", f.Sync())
+		r.rec("Chdir on file", f.Chdir())
+	}})
+	runDiff(t, diffCase{name: "StatNames", setup: func(t *testing.T, dir string) {
+		os.Mkdir(filepath.Join(dir, "d"), 0o755)
+	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		for _, name := range []string{filepath.Join(dir, "d"), filepath.Join(dir, "d") + "/", filepath.Join(dir, "d") + "/.", dir + "//d//"} {
+			f, err := x.openFile(name, os.O_RDONLY, 0)
+			if err != nil {
+				r.rec("open", err)
+				continue
+			}
+			fi, err := f.Stat()
+			r.rec("Stat", f.Name(), fi, err)
+			f.Close()
+		}
+	}})
+}
+
+// TestDiffChdir changes the working directory through a File.
+func TestDiffChdir(t *testing.T) {
+	t.Chdir(t.TempDir()) // restored when the test ends
+	runDiff(t, diffCase{name: "Chdir", setup: func(t *testing.T, dir string) {
+		os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+		mustWrite(t, filepath.Join(dir, "sub"), "inside", hello)
+	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "sub"), os.O_RDONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.rec("Chdir", f.Chdir())
+		data, err := os.ReadFile("inside")
+		r.rec("read relative", data, err)
+		wd, err := os.Getwd()
+		r.rec("Getwd", wd, err)
+		f.Close()
+		g, err := x.openFile("inside", os.O_RDONLY, 0)
+		r.rec("open relative", err)
+		if err == nil {
+			r.rec("relative Name", g.Name())
+			g.Close()
+		}
+	}})
+}
+
+// TestDiffReadDir covers ReadDir, Readdir and Readdirnames in one directory
+// read by both, so the order is the same.
+func TestDiffReadDir(t *testing.T) {
+	setup := func(t *testing.T, dir string) {
+		d := filepath.Join(dir, "d")
+		os.Mkdir(d, 0o755)
+		for i := 0; i < 300; i++ { // more than one getdents buffer
+			mustWrite(t, d, "file-with-a-long-name-to-fill-the-buffer-"+string(rune('a'+i%26))+string(rune('a'+i/26)), []byte{byte(i)})
+		}
+		os.Mkdir(filepath.Join(d, "subdir"), 0o700)
+		os.Symlink("nowhere", filepath.Join(d, "link"))
+		unix.Mkfifo(filepath.Join(d, "fifo"), 0o600)
+		os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	}
+	open := func(t *testing.T, x *impl, name string) fileLike {
+		f, err := x.openFile(name, os.O_RDONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	runDiff(t, diffCase{name: "ReadDirN", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f := open(t, x, filepath.Join(dir, "d"))
+		defer f.Close()
+		for {
+			des, err := f.ReadDir(7)
+			r.rec("ReadDir(7)", des, err)
+			if err != nil {
+				break
+			}
+		}
+		des, err := f.ReadDir(7)
+		r.rec("ReadDir(7) again", des, err)
+		des, err = f.ReadDir(-1)
+		r.rec("ReadDir(-1) at end", des, err)
+		off, err := f.Seek(0, io.SeekStart)
+		r.rec("Seek(0,0)", off, err)
+		des, err = f.ReadDir(0)
+		r.rec("ReadDir(0) after rewind", des, err)
+		for _, de := range des {
+			fi, err := de.Info()
+			r.rec("Info", de.Name(), de.IsDir(), de.Type(), fi, err)
+			r.rec("String", de.(interface{ String() string }).String())
+		}
+	}})
+	runDiff(t, diffCase{name: "Readdir", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f := open(t, x, filepath.Join(dir, "d"))
+		defer f.Close()
+		fis, err := f.Readdir(100)
+		r.rec("Readdir(100)", fis, err)
+		fis, err = f.Readdir(-1)
+		r.rec("Readdir(-1)", fis, err)
+		fis, err = f.Readdir(1)
+		r.rec("Readdir(1) at end", fis, err)
+		off, err := f.Seek(0, io.SeekStart)
+		r.rec("Seek(0,0)", off, err)
+		names, err := f.Readdirnames(3)
+		r.rec("Readdirnames(3)", names, err)
+		names, err = f.Readdirnames(0)
+		r.rec("Readdirnames(0)", names, err)
+		names, err = f.Readdirnames(2)
+		r.rec("Readdirnames(2) at end", names, err)
+		off, err = f.Seek(0, io.SeekStart)
+		r.rec("Seek(0,0)", off, err)
+		fis, err = f.Readdir(0)
+		r.rec("Readdir(0) after rewind", fis, err)
+		for _, fi := range fis {
+			r.rec("info", fi.Name(), fi.Mode(), fi.Size(), fi.IsDir(), fi.ModTime().UnixNano(), statT(fi))
+		}
+	}})
+	runDiff(t, diffCase{name: "Empty", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f := open(t, x, filepath.Join(dir, "empty"))
+		defer f.Close()
+		des, err := f.ReadDir(-1)
+		r.rec("ReadDir(-1)", des, err)
+		des, err = f.ReadDir(1)
+		r.rec("ReadDir(1)", des, err)
+		fis, err := f.Readdir(0)
+		r.rec("Readdir(0)", fis, err)
+		names, err := f.Readdirnames(-1)
+		r.rec("Readdirnames(-1)", names, err)
+		names, err = f.Readdirnames(1)
+		r.rec("Readdirnames(1)", names, err)
+	}})
+	runDiff(t, diffCase{name: "NotDir", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f := open(t, x, filepath.Join(dir, "f"))
+		defer f.Close()
+		des, err := f.ReadDir(-1)
+		r.rec("ReadDir(-1)", des, err)
+		des, err = f.ReadDir(1)
+		r.rec("ReadDir(1)", des, err)
+		fis, err := f.Readdir(0)
+		r.rec("Readdir(0)", fis, err)
+		names, err := f.Readdirnames(1)
+		r.rec("Readdirnames(1)", names, err)
+	}})
+	runDiff(t, diffCase{name: "Removed", setup: func(t *testing.T, dir string) {
+		os.Mkdir(filepath.Join(dir, "gone"), 0o755)
+		mustWrite(t, filepath.Join(dir, "gone"), "a", hello)
+	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f := open(t, x, filepath.Join(dir, "gone"))
+		defer f.Close()
+		os.Remove(filepath.Join(dir, "gone", "a"))
+		os.Remove(filepath.Join(dir, "gone"))
+		des, err := f.ReadDir(-1)
+		r.rec("ReadDir(-1) of removed dir", des, err)
+		des, err = f.ReadDir(1)
+		r.rec("ReadDir(1) of removed dir", des, err)
+	}})
+}
+
+// statT returns the fields of fi's *syscall.Stat_t that two reads of one
+// unchanged file agree on.
+func statT(fi fs.FileInfo) any {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "Sys is not *syscall.Stat_t"
+	}
+	c := *st
+	c.Atim = syscall.Timespec{} // reading the directory may touch it
+	return c
+}
+
+// TestStatSameFile compares Stat of one file through os and through
+// uringfs field by field, including every field of Sys().(*syscall.Stat_t).
+func TestStatSameFile(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir, "f", hello)
+	sparse := filepath.Join(dir, "sparse")
+	if f, err := os.Create(sparse); err == nil {
+		f.WriteAt([]byte("x"), 1<<20)
+		f.Close()
+	}
+	os.Mkdir(filepath.Join(dir, "d"), 0o1755)
+	unix.Mkfifo(filepath.Join(dir, "fifo"), 0o640)
+	os.Symlink("f", filepath.Join(dir, "link"))
+	os.Chmod(filepath.Join(dir, "f"), 0o4754)
+	names := []string{"f", "sparse", "d", "fifo", "link", "."}
+	for _, name := range names {
+		p := filepath.Join(dir, name)
+		flag := os.O_RDONLY
+		if name == "fifo" {
+			flag |= syscall.O_NONBLOCK
+		}
+		of, err := os.OpenFile(p, flag, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uf, err := ourImpl.openFile(p, flag, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err1 := of.Stat()
+		got, err2 := uf.Stat()
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: Stat errors: os %v, uringfs %v", name, err1, err2)
+		}
+		compareInfo(t, "File.Stat "+name, want, got)
+		of.Close()
+		uf.Close()
+	}
+}
+
+func compareInfo(t *testing.T, what string, want, got fs.FileInfo) {
+	t.Helper()
+	if want.Name() != got.Name() || want.Size() != got.Size() || want.Mode() != got.Mode() ||
+		!want.ModTime().Equal(got.ModTime()) || want.IsDir() != got.IsDir() {
+		t.Errorf("%s:\n    os:      %q %d %v %v %v\n    uringfs: %q %d %v %v %v", what,
+			want.Name(), want.Size(), want.Mode(), want.ModTime(), want.IsDir(),
+			got.Name(), got.Size(), got.Mode(), got.ModTime(), got.IsDir())
+	}
+	ws, ok1 := want.Sys().(*syscall.Stat_t)
+	gs, ok2 := got.Sys().(*syscall.Stat_t)
+	if !ok1 || !ok2 {
+		t.Fatalf("%s: Sys() types %T, %T", what, want.Sys(), got.Sys())
+	}
+	if *ws != *gs {
+		t.Errorf("%s: Stat_t differs:\n    os:      %+v\n    uringfs: %+v", what, *ws, *gs)
+	}
+}
