@@ -16,7 +16,8 @@ import (
 )
 
 // cancelSlots are slots kept for ASYNC_CANCEL requests, so that cancelling
-// never waits behind the very operations it is meant to cancel.
+// never waits behind the very operations it is meant to cancel. Small rings
+// keep a quarter of their entries (at least one) instead.
 const cancelSlots = 8
 
 // lostWakeupGuard bounds how long a completion can sit unreaped if the
@@ -78,7 +79,8 @@ func newShard(l *Loop, entries uint32) (*shard, error) {
 	}
 	r.SetEventfdEnabled(false)
 	n := r.SQEntries()
-	if n <= cancelSlots {
+	nc := max(1, min(cancelSlots, n/4))
+	if n <= nc {
 		r.Close()
 		unix.Close(efd)
 		return nil, fmt.Errorf("io_uring: SQ of %d entries is too small", n)
@@ -87,14 +89,14 @@ func newShard(l *Loop, entries uint32) (*shard, error) {
 		l:          l,
 		r:          r,
 		slots:      make([]slot, n),
-		free:       make(chan uint32, n-cancelSlots),
-		cancelFree: make(chan uint32, cancelSlots),
+		free:       make(chan uint32, n-nc),
+		cancelFree: make(chan uint32, nc),
 		workerDone: make(chan struct{}),
 	}
-	for i := uint32(0); i < n-cancelSlots; i++ {
+	for i := uint32(0); i < n-nc; i++ {
 		s.free <- i
 	}
-	for i := n - cancelSlots; i < n; i++ {
+	for i := n - nc; i < n; i++ {
 		s.cancelFree <- i
 	}
 	// A non-blocking fd handed to os.NewFile is registered with the runtime
