@@ -87,6 +87,10 @@ type Loop struct {
 	// Close can refuse new calls and wait for the last one to leave.
 	state   atomic.Int64
 	drained chan struct{}
+	// closing is closed when Close starts: calls waiting for a slot or a
+	// completion then cancel their own ops, so that an op submitted after
+	// Close's cancel-all still ends.
+	closing chan struct{}
 	closeMu sync.Mutex
 	closed  bool
 }
@@ -95,7 +99,7 @@ const loopClosedBit = int64(1) << 62
 
 // New builds a Loop.
 func New(cfg Config) (*Loop, error) {
-	l := &Loop{drained: make(chan struct{})}
+	l := &Loop{drained: make(chan struct{}), closing: make(chan struct{})}
 	switch cfg.Backend {
 	case BackendSyscall:
 		l.backend = BackendSyscall
@@ -195,6 +199,7 @@ func (l *Loop) Close() error {
 		return nil
 	}
 	l.closed = true
+	close(l.closing)
 	if l.state.Add(loopClosedBit) != loopClosedBit {
 		for _, s := range l.shards {
 			s.cancelAll()

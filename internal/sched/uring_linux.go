@@ -146,13 +146,9 @@ func (s *shard) submit(ctx context.Context, ops []*Op) error {
 		case i := <-s.free:
 			idx = append(idx, i)
 		case <-ctx.Done():
-			for _, i := range idx {
-				s.free <- i
-			}
-			if len(ops) > 1 {
-				s.chainMu.Unlock()
-			}
-			return ctx.Err()
+			return s.unclaim(idx, len(ops), ctx.Err())
+		case <-s.l.closing:
+			return s.unclaim(idx, len(ops), ErrClosed)
 		}
 	}
 	if len(ops) > 1 {
@@ -181,6 +177,18 @@ func (s *shard) submit(ctx context.Context, ops []*Op) error {
 	s.pending.Add(int32(len(ops)))
 	s.combine()
 	return s.wait(ctx, ops)
+}
+
+// unclaim gives back the slots of a submission abandoned while it waited
+// for more.
+func (s *shard) unclaim(idx []uint32, nops int, err error) error {
+	for _, i := range idx {
+		s.free <- i
+	}
+	if nops > 1 {
+		s.chainMu.Unlock()
+	}
+	return err
 }
 
 // assign binds op to slot i under a new generation and returns its user_data.
@@ -213,6 +221,9 @@ func (s *shard) wait(ctx context.Context, ops []*Op) error {
 				continue
 			case <-ctx.Done():
 				ctxErr = ctx.Err()
+				s.cancel(ops[k:])
+			case <-s.l.closing:
+				ctxErr = ErrClosed
 				s.cancel(ops[k:])
 			}
 		}
