@@ -1,3 +1,5 @@
+//go:build linux
+
 package uringfs_test
 
 import (
@@ -638,7 +640,7 @@ func TestRootOpenRootErrors(t *testing.T) {
 // while other goroutines open, stat, create and chmod files beneath it
 // through the Root. No call may ever reach the rootSentinel outside.
 func TestRootTOCTOU(t *testing.T) {
-	base := t.TempDir()
+	base := rootTempDir(t)
 	rootDir := filepath.Join(base, "root")
 	out := filepath.Join(base, "outside")
 	for _, d := range []string{rootDir, filepath.Join(rootDir, "d"), out} {
@@ -662,8 +664,16 @@ func TestRootTOCTOU(t *testing.T) {
 	}
 	defer r.Close()
 
-	const swaps = 400
+	const swaps = 300
 	var done atomic.Bool
+	var attempts atomic.Int64
+	// settle lets the workers make a few calls in the current state, so
+	// both states are exercised whatever the scheduler does.
+	settle := func() {
+		for target := attempts.Load() + 3; attempts.Load() < target; {
+			runtime.Gosched()
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -680,7 +690,7 @@ func TestRootTOCTOU(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			runtime.Gosched()
+			settle()
 			if err := os.Remove(d); err != nil {
 				t.Error(err)
 				return
@@ -689,6 +699,7 @@ func TestRootTOCTOU(t *testing.T) {
 				t.Error(err)
 				return
 			}
+			settle()
 		}
 	}()
 	var opened, refused atomic.Int64
@@ -698,6 +709,7 @@ func TestRootTOCTOU(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; !done.Load(); i++ {
+				attempts.Add(1)
 				switch (w + i) % 6 {
 				case 0:
 					data, err := r.ReadFile("d/f")
