@@ -68,6 +68,10 @@ var rootNames = []string{
 	"dir/link_parent/file", "dir/link_parent", "dir/link_parent/", "dir/link_up2",
 	"dir/link_up2/outside/secret", "dir/link_sib/", "empty", "empty/", "link_slash",
 	"link_slash/f1", "new", "new/", "dir/new", "a\x00b",
+	"dir/sub/../../file", "link_dir/../file", "dir/link_parent/dir/f1", "chain1/", "link_file/.",
+	"dir/link_parent/..", "dir/link_sib/..", "file/..", "missing/..", "././file", "dir/./",
+	"link_up/", "empty/.", "dir/sub/../", "dir/sub/f2/", "dangling_dir/", "dangling_dir/x",
+	"link_dir/sub/f2", "link_dir/new", "empty/..", "..//", "dir/../..", "new/x/",
 }
 
 // rootMakeTree builds the fixture under a fresh directory and returns the root's
@@ -426,6 +430,12 @@ func rootOps() []rootOp {
 		rootOp{name: "RenameDirTo", mutate: true,
 			osFn:  func(r *os.Root, n string) (string, error) { return "", r.Rename("empty", n) },
 			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.Rename("empty", n) }},
+		rootOp{name: "RenameSelf", mutate: true,
+			osFn:  func(r *os.Root, n string) (string, error) { return "", r.Rename(n, n) },
+			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.Rename(n, n) }},
+		rootOp{name: "RenameIntoDir", mutate: true,
+			osFn:  func(r *os.Root, n string) (string, error) { return "", r.Rename(n, "empty/moved") },
+			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.Rename(n, "empty/moved") }},
 		rootOp{name: "LinkFrom", mutate: true,
 			osFn:  func(r *os.Root, n string) (string, error) { return "", r.Link(n, "linked") },
 			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.Link(n, "linked") }},
