@@ -3,6 +3,7 @@ package uringfs
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"sync"
@@ -30,14 +31,65 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 	return n, f.wrapErr("write", e)
 }
 
-// WriteTo copies the file from its offset to w, like os.File.WriteTo: as
-// io.Copy does, so a *File or *os.File destination's ReadFrom (and with it
-// copy_file_range) does the work and reports errors in its own name.
+// WriteTo copies the file from its offset to w, like os.File.WriteTo. As
+// with os, the copy is io.Copy's, so a destination file's ReadFrom does the
+// work (copy_file_range(2) between files) and errors are reported in its
+// name.
 func (f *File) WriteTo(w io.Writer) (n int64, err error) {
 	if err := f.checkValid("read"); err != nil {
 		return 0, err
 	}
+	if dst, ok := w.(*os.File); ok && dst != nil {
+		return f.writeToOSFile(dst)
+	}
 	return genericCopy(w, fileWithoutWriteTo{File: f})
+}
+
+// writeToOSFile is what dst.ReadFrom would do with f if f were an *os.File:
+// os copies between two of its own files with copy_file_range(2), but does
+// not know ours and would copy through a buffer. Same bytes, same errors,
+// same offsets afterwards.
+func (f *File) writeToOSFile(dst *os.File) (int64, error) {
+	var n int64
+	handled := false
+	var err error
+	if !osAppendMode(dst) {
+		n, handled, err = copyFileRange(osFile{dst}, f, math.MaxInt64)
+	}
+	if handled {
+		if err == nil {
+			return n, nil
+		}
+		if errno, ok := err.(syscall.Errno); ok {
+			err = os.NewSyscallError("copy_file_range", errno)
+		} else if err == errClosing {
+			err = os.ErrClosed
+		}
+		return n, &fs.PathError{Op: "write", Path: dst.Name(), Err: err}
+	}
+	m, err := genericCopy(osFileWithoutReadFrom{File: dst}, fileWithoutWriteTo{File: f})
+	return n + m, err
+}
+
+// osAppendMode reports whether writes to f append: O_APPEND in its status
+// flags, which is where os's own appendMode comes from.
+func osAppendMode(f *os.File) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	app := false
+	rc.Control(func(fd uintptr) {
+		fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+		app = err == nil && fl&unix.O_APPEND != 0
+	})
+	return app
+}
+
+// osFileWithoutReadFrom hides an *os.File's ReadFrom from io.Copy.
+type osFileWithoutReadFrom struct {
+	noReadFrom
+	*os.File
 }
 
 // fileWithoutReadFrom hides ReadFrom so io.Copy does not recurse.
@@ -60,7 +112,10 @@ type noWriteTo struct{}
 
 func (noWriteTo) WriteTo(io.Writer) (int64, error) { panic("unreachable") }
 
-var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+// copyBufPool holds buffers of io.Copy's size: os copies through 32 KiB, and
+// a copy that fails half way must have consumed as much of its source as
+// os's would.
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // genericCopy is io.Copy through a pooled buffer.
 func genericCopy(w io.Writer, r io.Reader) (int64, error) {

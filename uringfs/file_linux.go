@@ -305,6 +305,11 @@ func (f *File) read(ctx context.Context, b []byte) (int, error) {
 	f.rmu.Lock()
 	defer f.rmu.Unlock()
 	var n int
+	if err := ctx.Err(); err != nil {
+		// The page-cache path never looks at ctx: a done context does no
+		// I/O at all.
+		return 0, err
+	}
 	err := f.ignoringEINTR(func() (err error) {
 		n, err = f.pread(ctx, b, -1)
 		return err
@@ -350,6 +355,9 @@ func (f *File) ReadAtContext(ctx context.Context, b []byte, off int64) (n int, e
 	defer f.release()
 	for len(b) > 0 {
 		var m int
+		if e := ctx.Err(); e != nil {
+			return n, f.wrapErr("read", e)
+		}
 		e := f.ignoringEINTR(func() (err error) {
 			m, err = f.pread(ctx, b, off)
 			return err
@@ -400,6 +408,9 @@ func (f *File) write(ctx context.Context, b []byte) (int, error) {
 	var nn int
 	for {
 		var m int
+		if err := ctx.Err(); err != nil {
+			return nn, err
+		}
 		err := f.ignoringEINTR(func() (err error) {
 			m, err = f.pwrite(ctx, b[nn:], -1)
 			return err
@@ -448,6 +459,9 @@ func (f *File) WriteAtContext(ctx context.Context, b []byte, off int64) (n int, 
 	defer f.release()
 	for len(b) > 0 {
 		var m int
+		if e := ctx.Err(); e != nil {
+			return n, f.wrapErr("write", e)
+		}
 		e := f.ignoringEINTR(func() (err error) {
 			m, err = f.pwrite(ctx, b, off)
 			return err

@@ -12,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/uringfs/uring/uringfs"
 	"golang.org/x/sys/unix"
@@ -1105,5 +1107,429 @@ func compareInfo(t *testing.T, what string, want, got fs.FileInfo) {
 	}
 	if *ws != *gs {
 		t.Errorf("%s: Stat_t differs:\n    os:      %+v\n    uringfs: %+v", what, *ws, *gs)
+	}
+}
+
+// TestDiffCopy covers ReadFrom and WriteTo with every kind of partner: a
+// file of the same package, a file of the other, an io.LimitedReader of one,
+// a bytes.Reader and a bytes.Buffer.
+func TestDiffCopy(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 20000) // 320 KB: more than one buffer
+	setup := func(t *testing.T, dir string) {
+		mustWrite(t, dir, "src", big)
+		mustWrite(t, dir, "small", hello)
+		mustWrite(t, dir, "dst", []byte("existing"))
+	}
+	type partner struct {
+		name string
+		open func(x *impl, p string, flag int) (fileLike, error)
+	}
+	partners := []partner{
+		{"same", func(x *impl, p string, flag int) (fileLike, error) { return x.openFile(p, flag, 0o644) }},
+		// An *os.File partner on both sides: what ours does with one must
+		// be what os does with its own.
+		{"osFile", func(x *impl, p string, flag int) (fileLike, error) { return osImpl.openFile(p, flag, 0o644) }},
+	}
+	for _, pt := range partners {
+		runDiff(t, diffCase{name: "ReadFrom/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			dst, err := x.openFile(filepath.Join(dir, "dst"), os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dst.Close()
+			dst.Seek(3, io.SeekStart)
+			src, err := pt.open(x, filepath.Join(dir, "src"), os.O_RDONLY)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			src.Seek(5, io.SeekStart)
+			n, err := dst.ReadFrom(src)
+			r.rec("ReadFrom(file)", n, err)
+			r.rec("offsets", offset(dst), offset(src))
+			n, err = dst.ReadFrom(src)
+			r.rec("ReadFrom(file at EOF)", n, err)
+			src.Seek(100, io.SeekStart)
+			lr := &io.LimitedReader{R: src, N: 1000}
+			n, err = dst.ReadFrom(lr)
+			r.rec("ReadFrom(LimitedReader)", n, err, lr.N)
+			r.rec("offsets", offset(dst), offset(src))
+			lr = &io.LimitedReader{R: src, N: 0}
+			n, err = dst.ReadFrom(lr)
+			r.rec("ReadFrom(LimitedReader N=0)", n, err, lr.N)
+			lr = &io.LimitedReader{R: src, N: -5}
+			n, err = dst.ReadFrom(lr)
+			r.rec("ReadFrom(LimitedReader N<0)", n, err, lr.N)
+			src.Seek(int64(len(big))-10, io.SeekStart)
+			lr = &io.LimitedReader{R: src, N: 1000}
+			n, err = dst.ReadFrom(lr)
+			r.rec("ReadFrom(LimitedReader past EOF)", n, err, lr.N)
+			n, err = dst.ReadFrom(bytes.NewReader(hello))
+			r.rec("ReadFrom(bytes.Reader)", n, err)
+			n, err = dst.ReadFrom(io.LimitReader(bytes.NewReader(big), 70000))
+			r.rec("ReadFrom(LimitedReader of bytes)", n, err)
+			r.rec("offsets", offset(dst), offset(src))
+		}})
+		runDiff(t, diffCase{name: "ReadFromErrors/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			ro, err := x.openFile(filepath.Join(dir, "dst"), os.O_RDONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ro.Close()
+			src, err := pt.open(x, filepath.Join(dir, "src"), os.O_RDONLY)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			n, err := ro.ReadFrom(src)
+			r.rec("read-only.ReadFrom(file)", n, err, offset(src))
+			n, err = ro.ReadFrom(bytes.NewReader(hello))
+			r.rec("read-only.ReadFrom(bytes)", n, err)
+			wo, err := pt.open(x, filepath.Join(dir, "small"), os.O_WRONLY)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer wo.Close()
+			dst, err := x.openFile(filepath.Join(dir, "new"), os.O_RDWR|os.O_CREATE, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dst.Close()
+			n, err = dst.ReadFrom(wo)
+			r.rec("ReadFrom(write-only)", n, err)
+			app, err := x.openFile(filepath.Join(dir, "app"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer app.Close()
+			src.Seek(0, io.SeekStart)
+			n, err = app.ReadFrom(io.LimitReader(src, 5000))
+			r.rec("append.ReadFrom(LimitedReader)", n, err, offset(src))
+			d, err := pt.open(x, dir, os.O_RDONLY)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			n, err = dst.ReadFrom(d)
+			r.rec("ReadFrom(directory)", n, err)
+			var nilPartner = osImpl.nilFile
+			if pt.name == "same" {
+				nilPartner = x.nilFile
+			}
+			n, err = dst.ReadFrom(nilPartner)
+			r.rec("ReadFrom(nil file)", n, err)
+		}})
+		runDiff(t, diffCase{name: "WriteTo/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+			src, err := x.openFile(filepath.Join(dir, "src"), os.O_RDONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			src.Seek(7, io.SeekStart)
+			dst, err := pt.open(x, filepath.Join(dir, "dst"), os.O_RDWR)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dst.Close()
+			n, err := src.WriteTo(dst)
+			r.rec("WriteTo(file)", n, err, offset(src), offset(dst))
+			n, err = src.WriteTo(dst)
+			r.rec("WriteTo(file) at EOF", n, err)
+			src.Seek(-100, io.SeekEnd)
+			var bb bytes.Buffer
+			n, err = src.WriteTo(&bb)
+			r.rec("WriteTo(buffer)", n, err, bb.Bytes())
+			ro, err := pt.open(x, filepath.Join(dir, "small"), os.O_RDONLY)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ro.Close()
+			src.Seek(0, io.SeekStart)
+			n, err = src.WriteTo(ro)
+			r.rec("WriteTo(read-only)", n, err, offset(src))
+			wo, err := x.openFile(filepath.Join(dir, "small"), os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer wo.Close()
+			n, err = wo.WriteTo(&bb)
+			r.rec("write-only.WriteTo", n, err)
+			d, err := x.openFile(dir, os.O_RDONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			n, err = d.WriteTo(dst)
+			r.rec("directory.WriteTo(file)", n, err)
+		}})
+	}
+}
+
+func offset(f fileLike) any {
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	return off
+}
+
+// TestDiffNewFile wraps descriptors with NewFile.
+func TestDiffNewFile(t *testing.T) {
+	runDiff(t, diffCase{name: "NewFile", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		r.rec("NewFile(-1) is nil", x.newFile(^uintptr(0), "neg") == nil)
+		fd, err := unix.Open(filepath.Join(dir, "f"), unix.O_RDWR|unix.O_APPEND|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := x.newFile(uintptr(fd), "given-name")
+		r.rec("Name", f.Name())
+		r.rec("Fd", f.Fd() == uintptr(fd))
+		n, err := f.WriteAt([]byte("x"), 0)
+		r.rec("WriteAt on O_APPEND fd", n, err)
+		n, err = f.Write([]byte("tail"))
+		r.rec("Write", n, err)
+		buf := make([]byte, 32)
+		n, err = f.ReadAt(buf, 0)
+		r.rec("ReadAt", n, err, buf[:n])
+		fi, err := f.Stat()
+		r.rec("Stat", fi, err)
+		r.rec("Close", f.Close())
+		r.rec("fd closed", unix.Close(fd))
+	}})
+}
+
+// TestSyscallConn checks that the raw connection lends the file's own
+// descriptor and that os and uringfs agree on the callbacks' results.
+func TestSyscallConn(t *testing.T) {
+	runDiff(t, diffCase{name: "SyscallConn", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rc, err := f.SyscallConn()
+		r.rec("SyscallConn", err)
+		var st unix.Stat_t
+		var got uintptr
+		err = rc.Control(func(fd uintptr) { got = fd; unix.Fstat(int(fd), &st) })
+		r.rec("Control", err, got == f.Fd(), st.Size)
+		err = rc.Read(func(fd uintptr) bool { return true })
+		r.rec("Read(true)", err)
+		err = rc.Write(func(fd uintptr) bool { return true })
+		r.rec("Write(true)", err)
+		err = rc.Read(func(fd uintptr) bool { return false })
+		r.rec("Read(false)", err)
+	}})
+}
+
+// TestContextVariants: a live context gives what the plain method gives; a
+// cancelled one an error wrapping context.Canceled.
+func TestContextVariants(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir, "f", hello)
+	f, err := uringfs.OpenFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx := context.Background()
+	a, b := make([]byte, 20), make([]byte, 20)
+	n1, err1 := f.ReadAt(a, 2)
+	n2, err2 := f.ReadAtContext(ctx, b, 2)
+	if n1 != n2 || err1 != err2 || !bytes.Equal(a, b) {
+		t.Errorf("ReadAtContext = %d, %v, %q; ReadAt = %d, %v, %q", n2, err2, b[:n2], n1, err1, a[:n1])
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	check := func(what string, n int, err error, op string) {
+		t.Helper()
+		var pe *fs.PathError
+		if n != 0 || !errors.Is(err, context.Canceled) || !errors.As(err, &pe) || pe.Op != op {
+			t.Errorf("%s with a cancelled context = %d, %v; want 0 and a *PathError{Op:%q} wrapping context.Canceled", what, n, err, op)
+		}
+	}
+	n, err := f.ReadAtContext(cancelled, a, 0)
+	check("ReadAtContext", n, err, "read")
+	n, err = f.ReadContext(cancelled, a)
+	check("ReadContext", n, err, "read")
+	n, err = f.WriteAtContext(cancelled, a, 0)
+	check("WriteAtContext", n, err, "write")
+	n, err = f.WriteContext(cancelled, a)
+	check("WriteContext", n, err, "write")
+	_, err = f.StatContext(cancelled)
+	check("StatContext", 0, err, "stat")
+	err = f.SyncContext(cancelled)
+	check("SyncContext", 0, err, "sync")
+	if g, err := uringfs.OpenFileContext(cancelled, filepath.Join(dir, "f"), os.O_RDONLY, 0); g != nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("OpenFileContext with a cancelled context = %v, %v", g, err)
+	}
+	// The file is intact and its offset unmoved by the refused calls.
+	n, err = f.Read(a)
+	if n != len(hello) || err != nil || !bytes.Equal(a[:n], hello) {
+		t.Errorf("Read after cancelled calls = %d, %v, %q", n, err, a[:n])
+	}
+}
+
+// TestODirect reads and writes an O_DIRECT file with aligned buffers,
+// compared with os.
+func TestODirect(t *testing.T) {
+	dir := t.TempDir()
+	probe := filepath.Join(dir, "probe")
+	if f, err := os.OpenFile(probe, os.O_RDWR|os.O_CREATE|syscall.O_DIRECT, 0o644); err != nil {
+		if errors.Is(err, syscall.EINVAL) {
+			t.Skipf("the temp file system refuses O_DIRECT: %v", err)
+		}
+		t.Fatal(err)
+	} else {
+		f.Close()
+	}
+	const block = 4096
+	aligned := func(n int) []byte {
+		b := make([]byte, n+block)
+		off := int(uintptr(unsafe.Pointer(&b[0])) & (block - 1))
+		if off != 0 {
+			off = block - off
+		}
+		return b[off : off+n]
+	}
+	runDiff(t, diffCase{name: "ODirect", run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "d"), os.O_RDWR|os.O_CREATE|syscall.O_DIRECT, 0o644)
+		r.rec("open", err)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		w := aligned(2 * block)
+		for i := range w {
+			w[i] = byte(i * 7)
+		}
+		n, err := f.WriteAt(w, block)
+		r.rec("WriteAt aligned", n, err)
+		n, err = f.Write(w[:block])
+		r.rec("Write aligned", n, err)
+		buf := aligned(4 * block)
+		n, err = f.ReadAt(buf, 0)
+		r.rec("ReadAt past EOF", n, err, byteSum(buf[:n]))
+		n, err = f.ReadAt(buf[:block], block)
+		r.rec("ReadAt aligned", n, err, byteSum(buf[:n]))
+		n, err = f.ReadAt(buf[1:block+1], 0)
+		r.rec("ReadAt misaligned buffer", n, err)
+		n, err = f.WriteAt(w[:100], 0)
+		r.rec("WriteAt short length", n, err)
+	}})
+}
+
+// TestHugeReadAt asks for more than one 1 GiB transfer from a small file:
+// the split must stop at end of file with io.EOF, as os's does.
+func TestHugeReadAt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates 1 GiB")
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil || uint64(si.Freeram)*uint64(si.Unit) < 4<<30 {
+		t.Skip("less than 4 GiB of free memory for a 1 GiB buffer")
+	}
+	dir := t.TempDir()
+	mustWrite(t, dir, "f", hello)
+	buf := make([]byte, 1<<30+10) // pages are touched only where data lands
+	runDiff(t, diffCase{name: "Huge", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		n, err := f.ReadAt(buf, 0)
+		r.rec("ReadAt 1GiB+10", n, err, buf[:n])
+		n, err = f.Read(buf)
+		r.rec("Read 1GiB+10", n, err, buf[:n])
+		n, err = f.ReadAt(buf, 1<<40)
+		r.rec("ReadAt far past EOF", n, err)
+	}})
+}
+
+// TestClosePipeRead closes a File while another goroutine is blocked reading
+// from a pipe it wraps: Close returns and the Read fails with an error
+// wrapping os.ErrClosed (os's poller gives the same for a pipe).
+func TestClosePipeRead(t *testing.T) {
+	backend, _ := uringfs.Backend()
+	for _, how := range []string{"NewFile", "FIFO"} {
+		t.Run(how, func(t *testing.T) {
+			var f *uringfs.File
+			var w *os.File
+			switch how {
+			case "NewFile":
+				pr, pw, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer pr.Close()
+				w = pw
+				fd, err := unix.Dup(int(pr.Fd()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				f = uringfs.NewFile(uintptr(fd), "pipe")
+			case "FIFO":
+				p := filepath.Join(t.TempDir(), "fifo")
+				if err := unix.Mkfifo(p, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				// The writer's end opened O_RDWR does not wait for a
+				// reader; with it open, the reader's open does not wait
+				// either. Nothing is ever written, so the read blocks.
+				w, err = os.OpenFile(p, os.O_RDWR, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f, err = uringfs.OpenFile(p, os.O_RDONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer w.Close()
+			type result struct {
+				n   int
+				err error
+			}
+			started := make(chan struct{})
+			done := make(chan result, 1)
+			go func() {
+				close(started)
+				buf := make([]byte, 10)
+				n, err := f.Read(buf)
+				done <- result{n, err}
+			}()
+			<-started
+			time.Sleep(50 * time.Millisecond) // let the read block; not an assertion
+			closed := make(chan error, 1)
+			go func() { closed <- f.Close() }()
+			select {
+			case err := <-closed:
+				if err != nil {
+					t.Errorf("Close = %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("Close did not return while a Read was blocked on the pipe")
+			}
+			if backend != "uring" {
+				// A read(2) blocked in a thread cannot be interrupted; os too
+				// leaves a blocking descriptor's read until data or EOF. The
+				// last writer going away ends it.
+				w.Close()
+			}
+			var res result
+			select {
+			case res = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("Read did not return after Close")
+			}
+			var pe *fs.PathError
+			if res.n != 0 || !errors.Is(res.err, os.ErrClosed) || !errors.As(res.err, &pe) || pe.Op != "read" {
+				t.Errorf("blocked Read after Close = %d, %v; want 0 and *PathError{Op:\"read\"} wrapping os.ErrClosed", res.n, res.err)
+			}
+		})
 	}
 }
