@@ -51,6 +51,9 @@ var rootTree = []struct{ name, kind, data string }{
 	{"dir/link_up2", "l", "../.."},
 	{"dir/link_sib", "l", "../empty"},
 	{"link_slash", "l", "dir/"},
+	{"selfloop", "l", "selfloop"},
+	{"loop_a", "l", "loop_b/x"},
+	{"loop_b", "l", "loop_a/y"},
 }
 
 const rootSentinel = "SECRET-OUTSIDE"
@@ -72,6 +75,8 @@ var rootNames = []string{
 	"dir/link_parent/..", "dir/link_sib/..", "file/..", "missing/..", "././file", "dir/./",
 	"link_up/", "empty/.", "dir/sub/../", "dir/sub/f2/", "dangling_dir/", "dangling_dir/x",
 	"link_dir/sub/f2", "link_dir/new", "empty/..", "..//", "dir/../..", "new/x/",
+	"selfloop", "selfloop/", "selfloop/x", "loop_a", "loop_a/z", "dir/sub/f2/..",
+	strings.Repeat("n", 300), "dir/" + strings.Repeat("n", 256) + "/x",
 }
 
 // rootMakeTree builds the fixture under a fresh directory and returns the root's
@@ -836,6 +841,9 @@ func TestRootProcSelfRoot(t *testing.T) {
 		if want, got := rootNewOutcome("", oErr), rootNewOutcome("", uErr); !rootEqualOutcome(want, got) {
 			t.Errorf("Open(%q) in %s:\n os:   %v\n ours: %v", c.name, c.dir, want, got)
 		}
+		if _, err := r.Stat(c.name); err == nil {
+			t.Errorf("Stat(%q) in %s succeeded", c.name, c.dir)
+		}
 		_, oErr = osRoot.Stat(c.name)
 		_, uErr = r.Stat(c.name)
 		if want, got := rootNewOutcome("", oErr), rootNewOutcome("", uErr); !rootEqualOutcome(want, got) {
@@ -843,6 +851,26 @@ func TestRootProcSelfRoot(t *testing.T) {
 		}
 		osRoot.Close()
 		r.Close()
+	}
+}
+
+// TestRootProcFiles reads files of size zero that are not empty, and
+// follows /proc/self, an ordinary relative symbolic link, which stays inside.
+func TestRootProcFiles(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	r, err := uringfs.OpenRoot("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	data, err := r.ReadFile("self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "Pid:\t"+strconv.Itoa(os.Getpid())+"\n") {
+		t.Errorf("ReadFile(self/status) does not name this process:\n%s", data)
 	}
 }
 
