@@ -95,7 +95,9 @@ func snapshot(t *testing.T) []string {
 	var out []string
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			// An unreadable directory is part of the picture: record it.
+			out = append(out, path+" error: "+err.Error())
+			return nil
 		}
 		fi, err := os.Lstat(path)
 		if err != nil {
@@ -400,6 +402,21 @@ func TestRemoveAllDiff(t *testing.T) {
 		{name: "file", run: removeAll("file")},
 		{name: "empty dir", run: removeAll("emptydir")},
 		{name: "symlink to dir keeps target", run: removeAll("dlink")},
+		{name: "inner symlink to dir not followed", setup: func(t *testing.T) {
+			if err := os.WriteFile("emptydir/keep", []byte("keep"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("../../emptydir", "dir/sub/out"); err != nil {
+				t.Fatal(err)
+			}
+		}, run: removeAll("dir")},
+		{name: "unreadable inner dir", setup: func(t *testing.T) {
+			// Root reads it anyway; others cannot list it and both fail.
+			if err := os.Chmod("dir/sub", 0o300); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.Chmod("dir/sub", 0o755) })
+		}, run: removeAll("dir")},
 		{name: "many entries", setup: many, run: removeAll("many")},
 		{name: "missing", run: removeAll("missing")},
 		{name: "missing parent", run: removeAll("nope/x")},
@@ -428,6 +445,13 @@ func TestRenameDiff(t *testing.T) {
 		{name: "dir over file", run: rename("dir", "file")},
 		{name: "dir into itself", run: rename("dir", "dir/sub/x")},
 		{name: "symlink", run: rename("dlink", "new")},
+		{name: "file over dir symlink", run: rename("file", "dlink")},
+		{name: "dir over dir symlink", run: rename("emptydir", "dlink")},
+		{name: "hard link over itself", setup: func(t *testing.T) {
+			if err := os.Link("file", "hard"); err != nil {
+				t.Fatal(err)
+			}
+		}, run: rename("file", "hard")},
 		{name: "missing", run: rename("missing", "new")},
 		{name: "missing over dir", run: rename("missing", "emptydir")},
 		{name: "missing parent", run: rename("file", "nope/new")},
