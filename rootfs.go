@@ -230,11 +230,17 @@ func (r *RootFs) MkdirAll(path string, perm fs.FileMode) error {
 }
 
 func (r *RootFs) mkdirAll(rel string, perm fs.FileMode) error {
-	if fi, err := r.root.Stat(rel); err == nil {
+	fi, err := r.root.Stat(rel)
+	if err == nil {
 		if fi.IsDir() {
 			return nil
 		}
 		return &fs.PathError{Op: "mkdir", Path: r.real(rel), Err: syscall.ENOTDIR}
+	}
+	if errors.Is(err, r.escapes) {
+		// os.MkdirAll would go on to look at the parents; here the name
+		// leads out and nothing more is done.
+		return r.pathErr(err, "mkdir", rel)
 	}
 	if i := strings.LastIndexByte(rel, '/'); i > 0 {
 		if err := r.mkdirAll(rel[:i], perm); err != nil {
