@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -36,6 +37,9 @@ type Root struct {
 type root struct {
 	name string
 	loop *sched.Loop
+	// osr is set when the kernel has no openat2 (before Linux 5.6, or a
+	// seccomp filter refuses it): then the Root runs on os.Root.
+	osr *os.Root
 
 	// fd is released when the Root is closed and no method is using it.
 	mu      sync.Mutex
@@ -88,7 +92,63 @@ func OpenRoot(name string) (*Root, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return newRoot(l, fd, name)
+	r, err := newRoot(l, fd, name)
+	if err == nil && !r.openat2Works() {
+		r.Close()
+		osr, err := os.OpenRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		return newOSRoot(l, osr), nil
+	}
+	return r, err
+}
+
+// rootForceOS makes OpenRoot take the os.Root fallback; tests set it.
+var rootForceOS atomic.Bool
+
+// openat2Works probes openat2 with RESOLVE_BENEATH on the root.
+func (r *Root) openat2Works() bool {
+	if rootForceOS.Load() {
+		return false
+	}
+	fd, err := r.openat2(".", unix.O_PATH, 0)
+	if err == nil {
+		unix.Close(fd)
+		return true
+	}
+	// ENOSYS: too old a kernel. EPERM: a seccomp filter that predates
+	// openat2. Anything else is not about openat2 itself.
+	return err != unix.ENOSYS && err != unix.EPERM
+}
+
+func newOSRoot(l *sched.Loop, osr *os.Root) *Root {
+	return &Root{&root{name: osr.Name(), loop: l, osr: osr, fd: -1}}
+}
+
+// adopt turns a file os.Root opened into a *File on the loop.
+func (r *Root) adopt(f *os.File, err error, flag int) (*File, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	cerr := sc.Control(func(s uintptr) {
+		fd, err = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "openat", Path: f.Name(), Err: err}
+	}
+	nf := newFile(fd, f.Name(), r.r.loop, flag&os.O_APPEND != 0)
+	nf.inRoot = true
+	return nf, nil
 }
 
 // OpenInRoot opens name beneath the directory dir for reading, like
@@ -130,6 +190,9 @@ func (r *Root) Close() error {
 }
 
 func (rt *root) close() error {
+	if rt.osr != nil {
+		return rt.osr.Close()
+	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if !rt.closed && rt.refs == 0 {
@@ -262,6 +325,10 @@ func (r *Root) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) 
 	if perm&0o777 != perm {
 		return nil, &fs.PathError{Op: "openat", Path: name, Err: errors.New("unsupported file mode")}
 	}
+	if o := r.r.osr; o != nil {
+		f, err := o.OpenFile(name, flag, perm)
+		return r.adopt(f, err, flag)
+	}
 	if err := r.enter(name); err != nil {
 		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
 	}
@@ -294,6 +361,13 @@ func rootEndsInSlash(name string) bool { return len(name) > 0 && name[len(name)-
 // OpenRoot opens the named directory in the root as a Root, like
 // os.Root.OpenRoot.
 func (r *Root) OpenRoot(name string) (*Root, error) {
+	if o := r.r.osr; o != nil {
+		sub, err := o.OpenRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		return newOSRoot(r.r.loop, sub), nil
+	}
 	if err := r.enter(name); err != nil {
 		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
 	}
@@ -314,6 +388,12 @@ func (r *Root) Stat(name string) (fs.FileInfo, error) { return r.stat(name, fals
 func (r *Root) Lstat(name string) (fs.FileInfo, error) { return r.stat(name, true) }
 
 func (r *Root) stat(name string, lstat bool) (fs.FileInfo, error) {
+	if o := r.r.osr; o != nil {
+		if lstat {
+			return o.Lstat(name)
+		}
+		return o.Stat(name)
+	}
 	if err := r.enter(name); err != nil {
 		return nil, &fs.PathError{Op: "statat", Path: name, Err: err}
 	}
@@ -333,6 +413,9 @@ func (r *Root) stat(name string, lstat bool) (fs.FileInfo, error) {
 // Readlink returns the target of the named symbolic link in the root, like
 // os.Root.Readlink.
 func (r *Root) Readlink(name string) (string, error) {
+	if o := r.r.osr; o != nil {
+		return o.Readlink(name)
+	}
 	if err := r.enter(name); err != nil {
 		return "", &fs.PathError{Op: "readlinkat", Path: name, Err: err}
 	}
@@ -374,6 +457,9 @@ func rootReadlinkat(dirfd int, name string) (string, error) {
 // Chmod changes the mode of the named file in the root, following symbolic
 // links that stay inside, like os.Root.Chmod.
 func (r *Root) Chmod(name string, mode fs.FileMode) error {
+	if o := r.r.osr; o != nil {
+		return o.Chmod(name, mode)
+	}
 	return r.onFile("chmodat", name, false, func(fd int) error {
 		m := syscallMode(mode)
 		err := unix.Fchmodat(fd, "", m, unix.AT_EMPTY_PATH)
@@ -389,6 +475,9 @@ func (r *Root) Chmod(name string, mode fs.FileMode) error {
 // Chown changes the owner of the named file in the root, following symbolic
 // links that stay inside, like os.Root.Chown.
 func (r *Root) Chown(name string, uid, gid int) error {
+	if o := r.r.osr; o != nil {
+		return o.Chown(name, uid, gid)
+	}
 	return r.onFile("chownat", name, false, func(fd int) error {
 		return unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH)
 	})
@@ -397,6 +486,9 @@ func (r *Root) Chown(name string, uid, gid int) error {
 // Lchown changes the owner of the named file in the root without following
 // a final symbolic link, like os.Root.Lchown.
 func (r *Root) Lchown(name string, uid, gid int) error {
+	if o := r.r.osr; o != nil {
+		return o.Lchown(name, uid, gid)
+	}
 	return r.onFile("lchownat", name, true, func(fd int) error {
 		return unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH)
 	})
@@ -406,6 +498,9 @@ func (r *Root) Lchown(name string, uid, gid int) error {
 // the root, like os.Root.Chtimes; a zero time.Time leaves that time as it
 // is.
 func (r *Root) Chtimes(name string, atime, mtime time.Time) error {
+	if o := r.r.osr; o != nil {
+		return o.Chtimes(name, atime, mtime)
+	}
 	return r.onFile("chtimesat", name, false, func(fd int) error {
 		ts := []unix.Timespec{rootTimespec(atime), rootTimespec(mtime)}
 		err := unix.UtimesNanoAt(fd, "", ts, unix.AT_EMPTY_PATH)
@@ -603,6 +698,9 @@ func rootSameStatx(a, b *unix.Statx_t) bool {
 // Mkdir creates a directory in the root, like os.Root.Mkdir; perm may hold
 // only permission bits.
 func (r *Root) Mkdir(name string, perm fs.FileMode) error {
+	if o := r.r.osr; o != nil {
+		return o.Mkdir(name, perm)
+	}
 	if perm&0o777 != perm {
 		return &fs.PathError{Op: "mkdirat", Path: name, Err: errors.New("unsupported file mode")}
 	}
@@ -644,6 +742,9 @@ func (r *Root) atParent(name string, flags int, fn func(dirfd int, last string) 
 // Remove removes the named file or empty directory in the root, like
 // os.Root.Remove.
 func (r *Root) Remove(name string) error {
+	if o := r.r.osr; o != nil {
+		return o.Remove(name)
+	}
 	err := r.atParent(name, 0, func(dirfd int, last string) error {
 		// Which of unlink and rmdir applies is unknown: try both, and
 		// report as os does.
@@ -669,6 +770,9 @@ func (r *Root) Remove(name string) error {
 // Rename renames oldname to newname, both in the root, like os.Root.Rename:
 // an existing directory is not replaced.
 func (r *Root) Rename(oldname, newname string) error {
+	if o := r.r.osr; o != nil {
+		return o.Rename(oldname, newname)
+	}
 	err := r.twoNames(oldname, newname, rootCreatingDir, func(oldfd int, oldlast string, newfd int, newlast string) error {
 		if rootEndsInSlash(newname) {
 			var st unix.Statx_t
@@ -702,6 +806,9 @@ func (r *Root) Rename(oldname, newname string) error {
 // Link creates newname as a hard link to oldname, both in the root, like
 // os.Root.Link. A symbolic link oldname is linked itself, not its target.
 func (r *Root) Link(oldname, newname string) error {
+	if o := r.r.osr; o != nil {
+		return o.Link(oldname, newname)
+	}
 	err := r.twoNames(oldname, newname, 0, func(oldfd int, oldlast string, newfd int, newlast string) error {
 		return ignoringEINTR(func() error {
 			return r.r.loop.Linkat(background, oldfd, oldlast, newfd, newlast, 0)
@@ -729,6 +836,9 @@ func (r *Root) twoNames(oldname, newname string, newFlags int, fn func(oldfd int
 // os.Root.Symlink. oldname is not checked: the link may point anywhere, but
 // the Root will not follow it outside.
 func (r *Root) Symlink(oldname, newname string) error {
+	if o := r.r.osr; o != nil {
+		return o.Symlink(oldname, newname)
+	}
 	err := r.atParent(newname, 0, func(dirfd int, last string) error {
 		return ignoringEINTR(func() error {
 			return r.r.loop.Symlinkat(background, oldname, dirfd, last)
@@ -743,6 +853,9 @@ func (r *Root) Symlink(oldname, newname string) error {
 // MkdirAll creates a directory in the root with any missing parents, like
 // os.Root.MkdirAll; perm may hold only permission bits.
 func (r *Root) MkdirAll(name string, perm fs.FileMode) error {
+	if o := r.r.osr; o != nil {
+		return o.MkdirAll(name, perm)
+	}
 	if perm&0o777 != perm {
 		return &fs.PathError{Op: "mkdirat", Path: name, Err: errors.New("unsupported file mode")}
 	}
@@ -868,6 +981,9 @@ func (r *Root) openStep(dirfd int, name string) (int, error) {
 // RemoveAll removes the named file or directory in the root and everything
 // in it, like os.Root.RemoveAll. A name that does not exist is not an error.
 func (r *Root) RemoveAll(name string) error {
+	if o := r.r.osr; o != nil {
+		return o.RemoveAll(name)
+	}
 	for len(name) > 0 && name[len(name)-1] == '/' {
 		name = name[:len(name)-1]
 	}

@@ -484,6 +484,36 @@ func TestRootDifferential(t *testing.T) {
 	}
 }
 
+// TestRootDifferentialOSFallback runs the differential tests on the
+// fallback taken when the kernel has no openat2: Root on os.Root, files
+// handed to the loop.
+func TestRootDifferentialOSFallback(t *testing.T) {
+	restore := uringfs.SetRootFallbackForTest(true)
+	t.Cleanup(restore) // after the parallel subtests
+	r, err := uringfs.OpenRoot(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !uringfs.RootUsesOS(r) {
+		t.Fatal("OpenRoot did not take the os.Root fallback")
+	}
+	sub, err := r.OpenRoot(".")
+	if err != nil || !uringfs.RootUsesOS(sub) {
+		t.Fatalf("OpenRoot(.) in a fallback Root: %v", err)
+	}
+	sub.Close()
+	r.Close()
+	for _, op := range rootOps() {
+		if os.Getuid() != 0 && strings.Contains(op.name, "chown") {
+			continue
+		}
+		t.Run(op.name, func(t *testing.T) {
+			t.Parallel()
+			rootDiffOp(t, op)
+		})
+	}
+}
+
 // rootTreePair is the same fixture twice, one for os.Root and one for ours.
 type rootTreePair struct {
 	oDir, uDir string
