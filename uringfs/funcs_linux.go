@@ -25,8 +25,9 @@ import (
 // offers no ring operation for them.
 
 // ReadFile reads the named file and returns its contents, like os.ReadFile:
-// a successful call returns a nil error, not io.EOF. The open, the statx that
-// sizes the buffer, the reads and the close all run on the loop.
+// a successful call returns a nil error, not io.EOF. The open, the reads and
+// the close run on the loop; the fstat that sizes the buffer is a plain
+// system call (see ReadFileContext).
 func ReadFile(name string) ([]byte, error) { return ReadFileContext(background, name) }
 
 // ReadFileContext is ReadFile with a context that can cancel the open and
@@ -44,13 +45,15 @@ func ReadFileContext(ctx context.Context, name string) ([]byte, error) {
 	}
 	defer l.CloseFd(fd)
 
-	// A failed statx is not an error for os either: the size is a hint.
+	// The size is only a hint for the buffer, so a failed stat is not an
+	// error, as in os. It is a plain fstat(2), not IORING_OP_STATX: the
+	// kernel always hands STATX to an io-wq worker thread, which here cost
+	// about 20µs per call against 0.5µs for fstat, more than the rest of a
+	// small ReadFile; fstat on an open descriptor does not wait for I/O.
 	var size int64
-	var st unix.Statx_t
-	if ignoringEINTR(func() error {
-		return l.Statx(ctx, fd, "", unix.AT_EMPTY_PATH, unix.STATX_SIZE, &st)
-	}) == nil {
-		size = int64(st.Size)
+	var st unix.Stat_t
+	if ignoringEINTR(func() error { return unix.Fstat(fd, &st) }) == nil {
+		size = st.Size
 	}
 	data, err := readAll(size, func(b []byte) (int, error) {
 		var n int
