@@ -503,14 +503,16 @@ func TestRootDifferentialOSFallback(t *testing.T) {
 	}
 	sub.Close()
 	r.Close()
+	// The other methods call os.Root's directly; these go through code
+	// of ours (files handed to the loop, the FS, ReadFile).
 	for _, op := range rootOps() {
-		if os.Getuid() != 0 && strings.Contains(op.name, "chown") {
-			continue
+		switch op.name {
+		case "Open", "OpenCreate", "OpenAppend", "Create", "OpenRoot", "Stat", "ReadFile", "WriteFile", "RemoveAll":
+			t.Run(op.name, func(t *testing.T) {
+				t.Parallel()
+				rootDiffOp(t, op)
+			})
 		}
-		t.Run(op.name, func(t *testing.T) {
-			t.Parallel()
-			rootDiffOp(t, op)
-		})
 	}
 }
 
