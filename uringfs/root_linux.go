@@ -17,16 +17,21 @@ import (
 )
 
 // Root gives access to the files beneath one directory, like os.Root, with
-// the same methods, results and errors. Every path is resolved by the kernel
-// with openat2(2) and RESOLVE_BENEATH relative to the root's descriptor
-// (IORING_OP_OPENAT2 on the loop), so no "..", absolute path or symbolic link
-// can lead outside, also when the tree changes while a method runs. An escape
-// is reported as os.Root reports it: a *fs.PathError whose Err is os's own
-// "path escapes from parent" error.
+// the same methods, results and errors. Paths are resolved by the kernel with
+// openat2(2) and RESOLVE_BENEATH relative to the root's descriptor
+// (IORING_OP_OPENAT2 on the loop): no "..", absolute path, symbolic link or
+// /proc magic link can lead outside, also when the tree changes while a
+// method runs. Open, Stat, Chmod and the like resolve the whole name in one
+// openat2 and act on the descriptor it returns; Mkdir, Remove, Rename, Link
+// and Symlink open the parent directory that way and act on the last
+// element. An escape is reported as os.Root reports it: a *fs.PathError
+// whose Err is os's own "path escapes from parent" error.
 //
-// Differences from os.Root: symbolic links are followed up to the kernel's
-// limit of 40 rather than os's 8, and Chmod, Chown and Chtimes act on the
+// Differences from os.Root: the kernel follows up to 40 symbolic links in a
+// name where os.Root stops at 8, and Chmod, Chown and Chtimes act on the
 // file a final symbolic link resolves to without the race os.Root documents.
+// Where openat2 is missing (Linux before 5.6) or refused by a seccomp filter,
+// a Root runs on os.Root, and files it opens are handed to the loop.
 //
 // Methods are safe for concurrent use. Files opened through a Root are
 // *File values on the loop.
@@ -51,7 +56,8 @@ type root struct {
 
 const (
 	// rootMaxSymlinks bounds the links this package resolves itself (those
-	// named by a path ending in a slash), as os.Root bounds all of them.
+	// named by a path ending in a slash, and those MkdirAll meets), as
+	// os.Root bounds all of them.
 	rootMaxSymlinks = 8
 	// rootMaxRetries bounds retries of an openat2 the kernel refused with
 	// EAGAIN because a rename raced with a ".." lookup.
