@@ -478,6 +478,12 @@ func (f *File) WriteAtContext(ctx context.Context, b []byte, off int64) (n int, 
 		b = b[m:]
 		off += int64(m)
 	}
+	if err != nil {
+		// os's WriteAt loops inside one call that either writes everything
+		// or fails, and a failed call counts for nothing: a WriteAt that
+		// wrote part of b before failing (EFBIG, ENOSPC) reports 0.
+		n = 0
+	}
 	return n, err
 }
 

@@ -1533,3 +1533,81 @@ func TestClosePipeRead(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffStatFuncs compares the package functions Stat and Lstat with os's
+// on the same paths: every field for what exists, the whole error for what
+// does not.
+func TestDiffStatFuncs(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir, "f", hello)
+	os.Mkdir(filepath.Join(dir, "d"), 0o750)
+	os.Symlink("f", filepath.Join(dir, "link"))
+	os.Symlink("missing", filepath.Join(dir, "dangling"))
+	unix.Mkfifo(filepath.Join(dir, "fifo"), 0o600)
+	paths := []string{"f", "d", "d/", "link", "dangling", "fifo", "missing", "f/x", "nul\x00", ""}
+	for _, name := range paths {
+		p := filepath.Join(dir, name)
+		if name == "" {
+			p = ""
+		} else if name == "d/" {
+			p += "/"
+		}
+		for _, fn := range []struct {
+			op       string
+			os, ours func(string) (fs.FileInfo, error)
+		}{{"Stat", os.Stat, uringfs.Stat}, {"Lstat", os.Lstat, uringfs.Lstat}} {
+			want, err1 := fn.os(p)
+			got, err2 := fn.ours(p)
+			if err1 != nil || err2 != nil {
+				if w, g := describeErr(err1, dir), describeErr(err2, dir); w != g {
+					t.Errorf("%s(%q):\n    os:      %s\n    uringfs: %s", fn.op, name, w, g)
+				}
+				continue
+			}
+			compareInfo(t, fn.op+" "+name, want, got)
+		}
+	}
+}
+
+// TestDiffShortWrite provokes short writes with RLIMIT_FSIZE (the Go runtime
+// ignores the SIGXFSZ that comes with them): a Write or WriteAt crossing the
+// limit writes up to it and then fails with EFBIG, as os's does.
+func TestDiffShortWrite(t *testing.T) {
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_FSIZE, &old); err != nil {
+		t.Skip(err)
+	}
+	runDiff(t, diffCase{name: "FSIZE", run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		lim := unix.Rlimit{Cur: 100, Max: old.Max}
+		if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &lim); err != nil {
+			t.Skipf("setrlimit: %v", err)
+		}
+		n3, err3 := f.WriteAt(bytes.Repeat([]byte("a"), 150), 0)
+		n6, err6 := f.WriteAt([]byte("b"), 100)
+		if backend, _ := uringfs.Backend(); backend != "uring" {
+			// On io_uring (kernel 6.18 here) a WRITE at the file position
+			// that io-wq completes short because the rest crosses
+			// RLIMIT_FSIZE posts the short count but leaves the file
+			// position where the write began; the next Write then lands
+			// there. Only the syscall backend compares writes at the
+			// position; see the report of issue 3.
+			f.Seek(0, io.SeekStart)
+			n, err := f.Write(bytes.Repeat([]byte("w"), 150))
+			n2, err2 := f.Write([]byte("more"))
+			n4, err4 := f.WriteString("s")
+			n5, err5 := f.ReadFrom(bytes.NewReader(hello))
+			r.rec("Write across the limit", n, err)
+			r.rec("Write at the limit", n2, err2)
+			r.rec("WriteString at the limit", n4, err4)
+			r.rec("ReadFrom at the limit", n5, err5)
+		}
+		unix.Setrlimit(unix.RLIMIT_FSIZE, &old)
+		r.rec("WriteAt across the limit", n3, err3)
+		r.rec("WriteAt at the limit", n6, err6)
+	}})
+}
