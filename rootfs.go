@@ -57,9 +57,10 @@ import (
 //     RemoveAll("/") removes everything inside and leaves the directory;
 //     Remove("/") and Rename("/", ...) fail.
 //   - OpenFile follows a final symbolic link that stays inside also when
-//     asked for O_NOFOLLOW (as os.Root does), and Mkdir, MkdirAll and
-//     OpenFile apply only the permission bits of perm (os.Root accepts no
-//     others): ModeSetuid, ModeSetgid and ModeSticky are dropped.
+//     asked for O_NOFOLLOW, as os.Root does (OsFs fails with ELOOP).
+//   - ModeSetuid, ModeSetgid and ModeSticky in the perm of OpenFile with
+//     O_CREATE, Mkdir and MkdirAll are applied by a chmod after the
+//     creation (os.Root accepts only permission bits), so not atomically.
 //
 // Methods are safe for concurrent use. Close releases the directory; every
 // method afterwards fails with an error wrapping os.ErrClosed, and files
@@ -195,7 +196,13 @@ func (r *RootFs) openFile(name string, flag int, perm fs.FileMode) (afero.File, 
 	if !ok {
 		return nil, r.escaped("open", name)
 	}
-	f, err := r.root.OpenFile(rel, flag, perm.Perm())
+	var f *uringfs.File
+	var err error
+	if flag&os.O_CREATE != 0 && perm&specialBits != 0 {
+		f, err = r.createSpecial(rel, flag, perm)
+	} else {
+		f, err = r.root.OpenFile(rel, flag, perm.Perm())
+	}
 	if err != nil {
 		return nil, r.pathErr(err, "open", rel)
 	}
@@ -209,13 +216,58 @@ func (r *RootFs) openFile(name string, flag int, perm fs.FileMode) (afero.File, 
 	return rf, nil
 }
 
+// specialBits are the mode bits os passes to open(2) and mkdir(2) besides
+// the permissions; os.Root refuses them, so RootFs sets them itself.
+const specialBits = fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
+// createSpecial opens rel as OpenFile does when perm holds special bits,
+// which os.Root refuses: as open(2) does, they are applied only to a file
+// the call creates, so it creates with O_EXCL first to know.
+func (r *RootFs) createSpecial(rel string, flag int, perm fs.FileMode) (*uringfs.File, error) {
+	f, err := r.root.OpenFile(rel, flag|os.O_EXCL, perm.Perm())
+	if err == nil {
+		// Permissions as the umask left them, plus the special bits.
+		fi, err := f.Stat()
+		if err == nil {
+			err = f.Chmod(fi.Mode().Perm() | perm&specialBits)
+		}
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		return f, nil
+	}
+	if flag&os.O_EXCL != 0 || !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	// It exists: open it as asked, and the bits do not apply.
+	return r.root.OpenFile(rel, flag, perm.Perm())
+}
+
 // Mkdir creates a directory.
 func (r *RootFs) Mkdir(name string, perm fs.FileMode) error {
 	rel, ok := r.rel(name)
 	if !ok {
 		return r.escaped("mkdir", name)
 	}
-	return r.pathErr(r.root.Mkdir(rel, perm.Perm()), "mkdir", rel)
+	return r.pathErr(r.mkdir(rel, perm), "mkdir", rel)
+}
+
+// mkdir creates rel with perm's permission bits and its sticky bit, as
+// os.Mkdir does (mkdir(2) ignores the set-ID bits).
+func (r *RootFs) mkdir(rel string, perm fs.FileMode) error {
+	if err := r.root.Mkdir(rel, perm.Perm()); err != nil {
+		return err
+	}
+	if perm&fs.ModeSticky == 0 || runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := r.root.Lstat(rel)
+	if err != nil {
+		return err
+	}
+	// Keep a set-group-ID bit inherited from the parent.
+	return r.root.Chmod(rel, fi.Mode()&(fs.ModePerm|fs.ModeSetgid)|fs.ModeSticky)
 }
 
 // MkdirAll creates a directory and any missing parents. It takes the steps
@@ -226,7 +278,7 @@ func (r *RootFs) MkdirAll(path string, perm fs.FileMode) error {
 	if !ok {
 		return r.escaped("mkdir", path)
 	}
-	return r.mkdirAll(rel, perm.Perm())
+	return r.mkdirAll(rel, perm)
 }
 
 func (r *RootFs) mkdirAll(rel string, perm fs.FileMode) error {
@@ -247,7 +299,7 @@ func (r *RootFs) mkdirAll(rel string, perm fs.FileMode) error {
 			return err
 		}
 	}
-	if err := r.root.Mkdir(rel, perm); err != nil {
+	if err := r.mkdir(rel, perm); err != nil {
 		// As os.MkdirAll: someone else may have made it meanwhile.
 		if fi, err1 := r.root.Lstat(rel); err1 == nil && fi.IsDir() {
 			return nil

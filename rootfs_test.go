@@ -345,7 +345,7 @@ var rfsPrograms = []struct {
 		for _, name := range []string{
 			"a.txt", "/a.txt", "//a.txt", "./a.txt", "/./a.txt", "/d/../a.txt",
 			"d/e/../../a.txt", "a.txt/", "d/e/", "d//e///b.txt", "", "/", ".", "/.",
-			"./", "d/..", "/d/e/..", "d/./e/./b.txt",
+			"./", "d/..", "/d/e/..", "d/./e/./b.txt", "nul\x00name", "/missing/../a.txt",
 		} {
 			fi, err := fsys.Stat(name)
 			r.log(fmt.Sprintf("stat %q", name), fi, err)
@@ -467,6 +467,32 @@ var rfsPrograms = []struct {
 		fi, err = fsys.Stat("/f")
 		r.log("mtime", err, fi.ModTime().UnixNano())
 		r.log("chtimes missing", fsys.Chtimes("/missing", mt, mt))
+		r.log("chmod special bits", fsys.Chmod("/f", 0o755|os.ModeSetuid|os.ModeSticky))
+		fi, err = fsys.Stat("/f")
+		r.log("stat", fi, err)
+		for _, c := range []struct {
+			name string
+			flag int
+		}{
+			{"/new-setgid", os.O_CREATE | os.O_RDWR},
+			{"/new-excl", os.O_CREATE | os.O_EXCL | os.O_WRONLY},
+			{"/f", os.O_CREATE | os.O_RDWR},
+			{"/f", os.O_CREATE | os.O_EXCL | os.O_RDWR},
+		} {
+			f, err := fsys.OpenFile(c.name, c.flag, 0o751|os.ModeSetgid|os.ModeSetuid)
+			r.log(fmt.Sprintf("openfile special bits %s %#x", c.name, c.flag), f, err)
+			if f != nil {
+				fi, err := f.Stat()
+				r.log("  stat", fi, err)
+				f.Close()
+			}
+		}
+		r.log("mkdir sticky", fsys.Mkdir("/sticky", 0o770|os.ModeSticky|os.ModeSetuid))
+		fi, err = fsys.Stat("/sticky")
+		r.log("stat", fi, err)
+		r.log("mkdirall sticky", fsys.MkdirAll("/s1/s2", 0o750|os.ModeSticky))
+		fi, err = fsys.Stat("/s1")
+		r.log("stat", fi, err)
 		r.log("chown", fsys.Chown("/f", os.Getuid(), os.Getgid()))
 		r.log("chown missing", fsys.Chown("/missing", os.Getuid(), os.Getgid()))
 	}},
@@ -1117,6 +1143,31 @@ func TestNewRootFsErrors(t *testing.T) {
 		}
 		if _, want := os.OpenRoot(name); want != nil && err != nil && err.Error() != want.Error() {
 			t.Errorf("NewRootFs(%q): %v; os.OpenRoot says %v", name, err, want)
+		}
+	}
+}
+
+// TestRootFsClimbBack checks a name whose ".." climbs above the root and
+// comes back into it: BasePathFs takes it for a name inside, RootFs refuses
+// it as os.Root does, since what it names depends on what is outside.
+func TestRootFsClimbBack(t *testing.T) {
+	_, app := escapeSetup(t)
+	r, err := NewRootFs(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	bp := afero.NewBasePathFs(afero.NewOsFs(), app)
+	for _, name := range []string{"../app/inside.txt", "/../app/inside.txt", "sub/../../app/inside.txt"} {
+		data, err := readAll(bp, name)
+		t.Logf("BasePathFs %q: %q, %v", name, data, err)
+		data, err = readAll(r, name)
+		if !isEscape(err) {
+			t.Errorf("RootFs %q: %q, %v; want the escape error", name, data, err)
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) && (pe.Op != "open" || pe.Path != name) {
+			t.Errorf("RootFs %q: PathError{%s %q}, want {open %q}", name, pe.Op, pe.Path, name)
 		}
 	}
 }
