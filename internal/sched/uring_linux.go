@@ -244,7 +244,9 @@ func (s *shard) wait(ctx context.Context, ops []*Op) error {
 
 // cancel submits an ASYNC_CANCEL for each op; ops already completed make the
 // cancel fail with ENOENT, which is harmless. Generations make sure a cancel
-// never hits an op that reused the slot.
+// never hits an op that reused the slot. Each request is submitted before
+// the next cancel slot is awaited: a slot comes back only when a submitted
+// cancel completes.
 func (s *shard) cancel(ops []*Op) {
 	for _, op := range ops {
 		c := getOp(ring.OpAsyncCancel)
@@ -262,8 +264,8 @@ func (s *shard) cancel(ops []*Op) {
 		s.sqMu.Unlock()
 		s.pending.Add(1)
 		s.l.counters.cancels.Add(1)
+		s.combine()
 	}
-	s.combine()
 }
 
 // cancelAll asks the kernel to cancel every request on the ring (used by
