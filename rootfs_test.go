@@ -1022,7 +1022,20 @@ func TestRootFsSwapRace(t *testing.T) {
 			}
 		}(g)
 	}
+	// A writer too: nothing it creates may land outside.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for done := false; !done; {
+			done = stop.Load()
+			afero.WriteFile(r, "/d/planted", []byte("x"), 0o644)
+			r.Remove("/d/planted")
+		}
+	}()
 	wg.Wait()
+	if _, err := os.Lstat(filepath.Join(top, "outside", "planted")); err == nil {
+		t.Errorf("RootFs created a file outside the root")
+	}
 	t.Logf("RootFs: %d reads of the inside file, %d escapes refused, %d other errors; BasePathFs read the outside %d times",
 		okReads.Load(), escapes.Load(), otherErrs.Load(), bpLeaks.Load())
 	if n := leaks.Load(); n != 0 {
