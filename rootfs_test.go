@@ -1184,3 +1184,48 @@ func TestRootFsClimbBack(t *testing.T) {
 		}
 	}
 }
+
+// TestRootFsRelativeBase compares with BasePathFs over the same directory
+// named relatively: real paths in errors and names are then relative too.
+func TestRootFsRelativeBase(t *testing.T) {
+	t.Chdir(rfsDir(t))
+	if err := os.MkdirAll("tree/d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("tree/f", []byte("data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{"tree", "./tree/", "tree/d/.."} {
+		r, err := NewRootFs(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bp := afero.NewBasePathFs(afero.NewOsFs(), base)
+		prog := func(fsys afero.Fs) []string {
+			rec := &rfsRec{root: "\x00"} // nothing to normalise
+			for _, name := range []string{"/", "f", "/d", "/missing", "/f/x"} {
+				fi, err := fsys.Stat(name)
+				rec.log("stat "+name, fi, err)
+				f, err := fsys.Open(name)
+				rec.log("open "+name, f, err)
+				if f != nil {
+					n, err := f.Read(make([]byte, 2))
+					rec.log("  read", n, err)
+					fi, err := f.Stat()
+					rec.log("  stat", fi, err)
+					f.Close()
+				}
+			}
+			rec.log("mkdir existing", fsys.Mkdir("/d", 0o755))
+			rec.log("rename missing", fsys.Rename("/missing", "/d/x"))
+			return rec.lines
+		}
+		want, got := prog(bp), prog(r)
+		for i := range max(len(want), len(got)) {
+			if i >= len(want) || i >= len(got) || want[i] != got[i] {
+				t.Errorf("base %q line %d:\n\tBasePathFs: %v\n\tRootFs:     %v", base, i, want[min(i, len(want)-1)], got[min(i, len(got)-1)])
+			}
+		}
+		r.Close()
+	}
+}

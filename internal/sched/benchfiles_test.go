@@ -1,3 +1,0 @@
-package sched_test
-
-func removeBenchFiles() {}
