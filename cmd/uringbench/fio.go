@@ -107,6 +107,7 @@ wait:
 		res.Elapsed = time.Duration(float64(res.Ops) / j.Read.IOPS * float64(time.Second))
 	}
 	res.CPU = time.Duration((j.UsrCPU + j.SysCPU) / 100 * float64(res.Elapsed))
+	res.CPUUser = time.Duration(j.UsrCPU / 100 * float64(res.Elapsed))
 	res.Threads = 1 // one job, one submitting thread
 	res.Backend = "fio"
 	return res

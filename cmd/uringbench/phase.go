@@ -27,6 +27,7 @@ type phaseResult struct {
 	Bytes     int64         `json:"bytes"`
 	Elapsed   time.Duration `json:"elapsed_ns"`
 	CPU       time.Duration `json:"cpu_ns"`       // getrusage(RUSAGE_SELF) user+sys; -1 if unknown
+	CPUUser   time.Duration `json:"cpu_user_ns"`  // the user part of CPU
 	Threads   int           `json:"threads"`      // peak OS threads minus those before the phase; -1 if unknown
 	ThreadsAt int           `json:"threads_base"` // OS threads before the phase
 	Backend   string        `json:"backend,omitempty"`
@@ -73,10 +74,10 @@ const progressInterval = 100 * time.Millisecond
 
 // snapshot is the process state at one edge of the measured window.
 type snapshot struct {
-	at   time.Time
-	ops  int64
-	cpu  time.Duration
-	loop uringfs.Counters
+	at        time.Time
+	ops       int64
+	user, sys time.Duration
+	loop      uringfs.Counters
 }
 
 // runPhase runs spec in this process. The engine's setup (opening files,
@@ -131,7 +132,7 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 		if onUring {
 			s.loop = uringfs.LoopCounters()
 		}
-		s.cpu = cpuTime()
+		s.user, s.sys = cpuTime()
 		s.at = time.Now()
 		s.ops = total()
 		return s
@@ -140,7 +141,7 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 		var s snapshot
 		s.ops = total()
 		s.at = time.Now()
-		s.cpu = cpuTime()
+		s.user, s.sys = cpuTime()
 		if onUring {
 			s.loop = uringfs.LoopCounters()
 		}
@@ -223,8 +224,9 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 	res.Ops = s1.ops - s0.ops
 	res.Bytes = res.Ops * work.bytesPerOp
 	res.Elapsed = s1.at.Sub(s0.at)
-	if s0.cpu > 0 {
-		res.CPU = s1.cpu - s0.cpu
+	if s0.user >= 0 && s1.user >= 0 {
+		res.CPU = s1.user + s1.sys - s0.user - s0.sys
+		res.CPUUser = s1.user - s0.user
 	}
 	if base >= 0 {
 		res.Threads, res.ThreadsAt = peak-base, base

@@ -25,6 +25,7 @@ type summary struct {
 	MiBps      float64 `json:"mib_per_s"`
 	NsPerOp    float64 `json:"ns_per_op"`               // wall time / ops (all goroutines together)
 	CPUPerOp   float64 `json:"cpu_ns_per_op,omitempty"` // getrusage user+sys / ops
+	UserPct    float64 `json:"cpu_user_pct"`            // user share of that CPU time; -1 if unknown
 	Threads    int     `json:"threads_created"`         // -1: not measured
 	// Loop counters, medians; -1 where not measured: engines not on
 	// uringfs, and ratios the syscall backend leaves undefined.
@@ -87,8 +88,8 @@ func summarize(results []phaseResult) []summary {
 	osIOPS := map[rowKey]float64{}
 	for _, k := range keys {
 		s := summary{Workload: k.workload, Goroutines: k.goroutines, Engine: k.engine, Threads: -1,
-			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, NowaitPct: -1}
-		var iops, mibps, nsop, cpuop, thr, sqe, inl, parks, wakes, nowait []float64
+			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, NowaitPct: -1, UserPct: -1}
+		var iops, mibps, nsop, cpuop, userPct, thr, sqe, inl, parks, wakes, nowait []float64
 		for _, r := range groups[k] {
 			if r.Err != "" {
 				s.Errors = append(s.Errors, fmt.Sprintf("round %d: %s", r.Round, r.Err))
@@ -107,6 +108,9 @@ func summarize(results []phaseResult) []summary {
 			nsop = append(nsop, float64(r.Elapsed.Nanoseconds())/ops)
 			if r.CPU >= 0 {
 				cpuop = append(cpuop, float64(r.CPU.Nanoseconds())/ops)
+				if r.CPU > 0 {
+					userPct = append(userPct, 100*float64(r.CPUUser)/float64(r.CPU))
+				}
 			}
 			if r.Threads >= 0 {
 				thr = append(thr, float64(r.Threads))
@@ -127,7 +131,7 @@ func summarize(results []phaseResult) []summary {
 		}
 		if s.Rounds > 0 {
 			s.IOPS, s.MinIOPS, s.MaxIOPS = median(iops), slices.Min(iops), slices.Max(iops)
-			s.MiBps, s.NsPerOp, s.CPUPerOp = median(mibps), median(nsop), median(cpuop)
+			s.MiBps, s.NsPerOp, s.CPUPerOp, s.UserPct = median(mibps), median(nsop), median(cpuop), medianOr(userPct)
 			if len(thr) > 0 {
 				s.Threads = int(median(thr) + 0.5)
 			}
@@ -198,7 +202,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		fmt.Fprintln(w, "note:", n)
 	}
 	fmt.Fprintln(w)
-	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "threads", "nowait%", "sqe/enter", "inline%", "parks/op"}
+	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "usr%", "threads", "nowait%", "sqe/enter", "inline%", "parks/op"}
 	rows := [][]string{head}
 	for _, s := range r.Rows {
 		row := []string{s.Workload, strconv.Itoa(s.Goroutines), s.Engine}
@@ -217,7 +221,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		if s.Rounds > 1 && s.IOPS > 0 {
 			spread = fmt.Sprintf("±%.0f%%", 50*(s.MaxIOPS-s.MinIOPS)/s.IOPS)
 		}
-		row = append(row, spread, fmt.Sprintf("%.0f", s.MiBps), fmtNs(s.NsPerOp), fmtNs(s.CPUPerOp))
+		row = append(row, spread, fmt.Sprintf("%.0f", s.MiBps), fmtNs(s.NsPerOp), fmtNs(s.CPUPerOp), fmtOpt("%.0f", s.UserPct))
 		if s.Threads >= 0 {
 			row = append(row, strconv.Itoa(s.Threads))
 		} else {
@@ -240,7 +244,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		}
 	}
 	fmt.Fprintln(w, "\nvs os: median IOPS / median os IOPS, same workload, same run. spread: half the min-max range over rounds.")
-	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. cpu/op: process user+sys CPU / ops.")
+	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. cpu/op: process user+sys CPU / ops, usr% its user share.")
 	fmt.Fprintln(w, "threads: OS threads the phase added. uringfs loop counters over the phase: nowait% of buffered ops done by")
 	fmt.Fprintln(w, "preadv2/pwritev2(RWF_NOWAIT) on the caller; SQEs per io_uring_enter; inline% of ring submissions that")
 	fmt.Fprintln(w, "completed without parking the caller; parks per op.")

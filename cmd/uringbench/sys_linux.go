@@ -14,13 +14,13 @@ import (
 // oDirect is the open flag for O_DIRECT; zero where the system has none.
 const oDirect = syscall.O_DIRECT
 
-// cpuTime is the user plus system CPU time this process has used so far.
-func cpuTime() time.Duration {
+// cpuTime is the user and system CPU time this process has used so far.
+func cpuTime() (user, sys time.Duration) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return -1, -1
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 // threadCount is the number of OS threads in this process, from the

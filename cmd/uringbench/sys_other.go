@@ -8,7 +8,7 @@ import "time"
 // reported as unsupported.
 const oDirect = 0
 
-func cpuTime() time.Duration { return 0 }
+func cpuTime() (user, sys time.Duration) { return -1, -1 }
 
 func threadCount() int { return -1 }
 
