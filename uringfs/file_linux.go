@@ -41,6 +41,13 @@ type file struct {
 	rmu, wmu      sync.Mutex // serialise Read and Write, which move the file offset
 	dirinfo       atomic.Pointer[dirInfo]
 	cleanup       runtime.Cleanup
+
+	// poller is a duplicate of a non-blocking descriptor, registered with
+	// the runtime poller, which the syscall backend waits on where os's
+	// poller would; see pollIO.
+	pollMu   sync.Mutex
+	poller   *os.File
+	pollDone bool
 }
 
 var (
@@ -254,6 +261,7 @@ func (file *file) close() error {
 		return &fs.PathError{Op: "close", Path: file.name, Err: os.ErrClosed}
 	}
 	file.cleanup.Stop()
+	file.stopPoller() // wakes a Read or Write waiting for readiness
 	if busy {
 		if file.loop.Backend() == sched.BackendURing {
 			file.loop.CancelFd(file.fd)
@@ -314,6 +322,9 @@ func (f *File) read(ctx context.Context, b []byte) (int, error) {
 		n, err = f.pread(ctx, b, -1)
 		return err
 	})
+	if err == unix.EAGAIN {
+		n, err = f.pollIO(false, func(fd int) (int, error) { return unix.Read(fd, b) })
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -415,6 +426,9 @@ func (f *File) write(ctx context.Context, b []byte) (int, error) {
 			m, err = f.pwrite(ctx, b[nn:], -1)
 			return err
 		})
+		if err == unix.EAGAIN {
+			m, err = f.pollIO(true, func(fd int) (int, error) { return unix.Write(fd, b[nn:]) })
+		}
 		if err != nil {
 			return nn, err
 		}
@@ -605,4 +619,72 @@ func (f *File) setDeadline(op string) error {
 	}
 	f.release()
 	return os.ErrNoDeadline
+}
+
+// pollIO finishes a Read or Write that met EAGAIN: only a descriptor in
+// non-blocking mode (from NewFile, or opened with O_NONBLOCK) says that, and
+// os waits for such a descriptor in the runtime poller. The io_uring backend
+// waits in the ring; plain syscalls wait here, through a duplicate of the
+// descriptor registered with the poller, and retry op on f's own descriptor
+// each time it is ready. Close wakes the wait.
+func (f *File) pollIO(write bool, op func(fd int) (int, error)) (int, error) {
+	pf, err := f.pollFile()
+	if err != nil {
+		return 0, err
+	}
+	rc, err := pf.SyscallConn()
+	if err != nil {
+		return 0, unix.EAGAIN
+	}
+	var n int
+	var opErr error
+	try := func(uintptr) bool {
+		for {
+			n, opErr = op(f.fd)
+			if opErr != unix.EINTR {
+				return opErr != unix.EAGAIN
+			}
+		}
+	}
+	if write {
+		err = rc.Write(try)
+	} else {
+		err = rc.Read(try)
+	}
+	if err != nil {
+		if f.state.closing() {
+			return 0, errClosing
+		}
+		return 0, unix.EAGAIN // not pollable after all: report what the kernel said
+	}
+	if n < 0 {
+		n = 0
+	}
+	return n, opErr
+}
+
+func (f *File) pollFile() (*os.File, error) {
+	f.pollMu.Lock()
+	defer f.pollMu.Unlock()
+	if f.pollDone {
+		return nil, errClosing
+	}
+	if f.poller == nil {
+		fd, err := unix.FcntlInt(uintptr(f.fd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return nil, unix.EAGAIN
+		}
+		f.poller = os.NewFile(uintptr(fd), f.name)
+	}
+	return f.poller, nil
+}
+
+func (file *file) stopPoller() {
+	file.pollMu.Lock()
+	defer file.pollMu.Unlock()
+	file.pollDone = true
+	if file.poller != nil {
+		file.poller.Close()
+		file.poller = nil
+	}
 }

@@ -166,7 +166,7 @@ func TestConcurrentReadWriteSeek(t *testing.T) {
 // made after Close returned must fail with an error wrapping os.ErrClosed.
 func TestCloseRacesIO(t *testing.T) {
 	const (
-		rounds   = 40
+		rounds   = 150
 		ioers    = 4
 		openers  = 3
 		fileSize = 8192

@@ -1611,3 +1611,57 @@ func TestDiffShortWrite(t *testing.T) {
 		r.rec("WriteAt at the limit", n6, err6)
 	}})
 }
+
+// TestDiffNonblockingPipe wraps the ends of a non-blocking pipe with
+// NewFile: os waits for such descriptors in its poller instead of returning
+// EAGAIN, and Close wakes a waiting Read with os.ErrClosed.
+func TestDiffNonblockingPipe(t *testing.T) {
+	runDiff(t, diffCase{name: "Nonblocking", run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		rf, wf := x.newFile(uintptr(p[0]), "r"), x.newFile(uintptr(p[1]), "w")
+		defer wf.Close()
+		// A Write larger than the pipe completes as the reader drains it.
+		big := bytes.Repeat([]byte("0123456789"), 100000)
+		got := make(chan []byte, 1)
+		go func() {
+			var all []byte
+			buf := make([]byte, 65536)
+			for len(all) < len(big) {
+				n, err := rf.Read(buf)
+				if err != nil {
+					break
+				}
+				all = append(all, buf[:n]...)
+			}
+			got <- all
+		}()
+		n, err := wf.Write(big)
+		r.rec("Write 1 MB into a non-blocking pipe", n, err)
+		r.rec("reader got it all", bytes.Equal(<-got, big))
+		// A Read waits for data.
+		go func() {
+			time.Sleep(20 * time.Millisecond) // only makes the Read wait; not an assertion
+			wf.Write([]byte("hi"))
+		}()
+		buf := make([]byte, 10)
+		n, err = rf.Read(buf)
+		r.rec("Read waits for data", n, err, buf[:n])
+		// Close wakes a waiting Read.
+		done := make(chan error, 1)
+		go func() {
+			_, err := rf.Read(buf)
+			done <- err
+		}()
+		time.Sleep(20 * time.Millisecond) // lets the Read start waiting; not an assertion
+		r.rec("Close", rf.Close())
+		select {
+		case err := <-done:
+			r.rec("waiting Read after Close", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("Close did not wake a Read waiting on a non-blocking pipe")
+		}
+	}})
+}
