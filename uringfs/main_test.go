@@ -37,7 +37,10 @@ func TestMain(m *testing.M) {
 		w.Close()
 	}
 	fdsBefore := openFds()
-	gsBefore := len(moduleGoroutines())
+	gsBefore := map[string]bool{}
+	for _, g := range moduleGoroutines() {
+		gsBefore[goroutineID(g)] = true
+	}
 	code := m.Run()
 	if code == 0 && !fuzzing() {
 		if err := checkLeaks(fdsBefore, gsBefore); err != nil {
@@ -62,12 +65,17 @@ func fuzzing() bool {
 
 // checkLeaks gives goroutines on their way out and cleanups of unreachable
 // Files a few seconds, then reports what is left.
-func checkLeaks(fdsBefore map[string]string, gsBefore int) error {
+func checkLeaks(fdsBefore map[string]string, gsBefore map[string]bool) error {
 	var gs, fds []string
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		gs = moduleGoroutines()
+		gs = gs[:0]
+		for _, g := range moduleGoroutines() {
+			if !gsBefore[goroutineID(g)] {
+				gs = append(gs, g)
+			}
+		}
 		fds = newFds(fdsBefore)
-		if len(gs) <= gsBefore && len(fds) == 0 {
+		if len(gs) == 0 && len(fds) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -77,9 +85,9 @@ func checkLeaks(fdsBefore map[string]string, gsBefore int) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	var b strings.Builder
-	if len(gs) > gsBefore {
-		fmt.Fprintf(&b, "leak check: %d goroutine(s) of this module running, %d before the tests:\n\n%s\n",
-			len(gs), gsBefore, strings.Join(gs, "\n\n"))
+	if len(gs) > 0 {
+		fmt.Fprintf(&b, "leak check: %d goroutine(s) running code of this module started by the tests:\n\n%s\n",
+			len(gs), strings.Join(gs, "\n\n"))
 	}
 	if len(fds) > 0 {
 		fmt.Fprintf(&b, "leak check: %d file descriptor(s) opened by the tests and not closed:\n  %s\n",
@@ -108,6 +116,12 @@ func moduleGoroutines() []string {
 		out = append(out, g)
 	}
 	return out
+}
+
+// goroutineID is the number in a stack's "goroutine N [state]:" header.
+func goroutineID(stack string) string {
+	id, _, _ := strings.Cut(strings.TrimPrefix(stack, "goroutine "), " ")
+	return id
 }
 
 // openFds maps each open descriptor number to what it refers to.
