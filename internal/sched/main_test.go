@@ -51,10 +51,14 @@ func TestMain(m *testing.M) {
 func checkLeaks(fdsBefore map[string]string) error {
 	var gs []string
 	var fds []string
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	start := time.Now()
+	for deadline := start.Add(5 * time.Second); ; {
 		gs = leakedGoroutines()
 		fds = newFds(fdsBefore)
 		if len(gs) == 0 && len(fds) == 0 {
+			if d := time.Since(start); d > time.Second {
+				fmt.Fprintf(os.Stderr, "leak check: clean after %v\n", d)
+			}
 			return nil
 		}
 		if time.Now().After(deadline) {

@@ -432,6 +432,9 @@ func TestCloseInFlight(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for _, b := range backendNames {
+				if b == sched.BackendSyscall && c.name == "tight" {
+					continue // no slots on the syscall backend: same as roomy
+				}
 				t.Run(b, func(t *testing.T) { testCloseInFlight(t, b, c.cfg) })
 			}
 		})
@@ -450,7 +453,9 @@ func testCloseInFlight(t *testing.T, backend string, cfg sched.Config) {
 		}
 		t.Fatal(err)
 	}
-	const nPipes, pipeReaders, fileReaders = 20, 500, 500
+	const nPipes, total = 20, 1000
+	const pipeReaders = 500
+	const fileReaders = total - pipeReaders
 	ps := newPipes(t, nPipes)
 	p := filepath.Join(t.TempDir(), "f")
 	data := pattern(1<<16, 8)
@@ -473,7 +478,7 @@ func testCloseInFlight(t *testing.T, backend string, cfg sched.Config) {
 			t.Errorf(format, args...)
 		}
 	}
-	done := runAll(pipeReaders+fileReaders, func(g int) {
+	done := runAll(total, func(g int) {
 		buf := make([]byte, 128)
 		if g < pipeReaders {
 			started.Add(1)
@@ -504,16 +509,21 @@ func testCloseInFlight(t *testing.T, backend string, cfg sched.Config) {
 				fail("file read: %d bytes, wrong data", n)
 				return
 			}
+			// Without a pause, 900 goroutines re-reading a cached file
+			// starve the rest of the test of CPU on two cores.
+			time.Sleep(100 * time.Microsecond)
 		}
 	})
 	// Wait until every goroutine is inside the loop (the pipe readers may
 	// still be on their way into the ring; that is part of the test).
+	t0 := time.Now()
 	for started.Load() < pipeReaders+fileReaders {
 		time.Sleep(time.Millisecond)
 	}
 	for l.Counters().Ops < pipeReaders {
 		time.Sleep(time.Millisecond)
 	}
+	t.Logf("all calls inside after %v", time.Since(t0))
 	closed := make(chan error, 1)
 	go func() { closed <- l.Close() }()
 
