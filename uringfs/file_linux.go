@@ -243,11 +243,14 @@ func (f *File) Fd() uintptr {
 	return uintptr(f.fd)
 }
 
-// Close closes the file. Operations in flight on it are cancelled where the
-// kernel can cancel them (reads blocked on a pipe) and Close waits for all of
-// them to return before the descriptor is released, so its number can never
-// receive another file's I/O. A second Close returns an error wrapping
-// os.ErrClosed.
+// Close closes the file. The descriptor is released only after every
+// operation in flight on it has returned, so its number can never receive
+// another file's I/O. On io_uring, Close cancels what the kernel can cancel
+// (reads blocked on a pipe, which then fail with os.ErrClosed) and waits for
+// the rest. On the syscall backend a blocked read(2) cannot be interrupted:
+// as os does with a blocking descriptor, Close returns at once and the last
+// operation to finish releases the descriptor. A second Close returns an
+// error wrapping os.ErrClosed.
 func (f *File) Close() error {
 	if f == nil {
 		return os.ErrInvalid
