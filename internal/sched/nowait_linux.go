@@ -22,7 +22,7 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64) (in
 	if len(p) > MaxRW {
 		p = p[:MaxRW]
 	}
-	if l.backend == BackendURing && len(p) > 0 {
+	if l.backend == BackendURing && len(p) > 0 && !faultsActive() {
 		n, errno := rwNowait(unix.SYS_PREADV2, fd, p, off)
 		if errno == 0 && n > 0 {
 			l.counters.nowaitHits.Add(1)
@@ -52,7 +52,7 @@ func (l *Loop) PwriteCached(ctx context.Context, fd int, p []byte, off int64) (n
 	if len(p) > MaxRW {
 		p = p[:MaxRW]
 	}
-	if l.backend == BackendURing && len(p) > 0 {
+	if l.backend == BackendURing && len(p) > 0 && !faultsActive() {
 		n, errno := rwNowait(unix.SYS_PWRITEV2, fd, p, off)
 		switch {
 		case errno == 0:

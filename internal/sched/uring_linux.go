@@ -59,7 +59,7 @@ type shard struct {
 }
 
 func newShard(l *Loop, entries uint32) (*shard, error) {
-	r, err := ring.New(entries, &ring.Params{Flags: ring.SetupClamp})
+	r, err := newRing(entries, &ring.Params{Flags: ring.SetupClamp})
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,7 @@ func (s *shard) submit(ctx context.Context, ops []*Op) error {
 		op.fill(sqe)
 		op.ud = s.assign(idx[k], op)
 		sqe.UserData = op.ud
+		faultSQE(sqe, op)
 		if k < len(ops)-1 {
 			sqe.Flags |= ring.SQEIOLink
 		}
@@ -334,7 +335,7 @@ func (s *shard) enterLocked(n uint32) {
 		if n == 0 && flags == 0 {
 			return
 		}
-		got, err := s.r.Enter(n, 0, flags)
+		got, err := enterRing(s.r, n, flags)
 		s.l.counters.enters.Add(1)
 		if got > 0 {
 			s.l.counters.sqes.Add(uint64(got))
@@ -345,7 +346,7 @@ func (s *shard) enterLocked(n uint32) {
 			return
 		}
 		switch {
-		case err == nil, errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EBUSY), errors.Is(err, unix.ENOMEM):
+		case err == nil, errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EBUSY), errors.Is(err, unix.ENOMEM), errors.Is(err, unix.EINTR):
 			// The kernel is short of memory or has completions to hand back
 			// first: make room and try again after a short pause.
 			s.reapLocked()
@@ -377,6 +378,7 @@ func (s *shard) deliver(cqe *ring.CQE) {
 	}
 	sl.op = nil
 	op.Res = cqe.Res
+	faultCQE(op)
 	if op.detached {
 		putOp(op)
 		s.cancelFree <- i
