@@ -268,6 +268,14 @@ func (l *Loop) result(ctx context.Context, op *Op) (int, error) {
 	if err := l.do(ctx, op); err != nil {
 		return 0, err
 	}
+	if op.Res == -int32(unix.EAGAIN) && isTransfer(op.Code) && op.Off >= 0 {
+		// pread/pwrite on a seekable file never fail with EAGAIN, but the
+		// ring may post it for a file opened with O_NONBLOCK whose data is
+		// not at hand (the kernel's REQ_F_NOWAIT). os would block, so do
+		// what os does: the syscall, here.
+		l.counters.retries.Add(1)
+		op.run()
+	}
 	if op.Res < 0 {
 		return 0, syscall.Errno(-op.Res)
 	}
