@@ -34,7 +34,15 @@
 // Relative names resolve against the process's working directory, as with
 // OsFs; wrap the Fs in afero.NewBasePathFs to confine it to a directory
 // (note that BasePathFs confines names lexically and does not stop symbolic
-// links from leading out; uringfs.OpenRoot does).
+// links from leading out).
+//
+// # A contained afero.Fs
+//
+// [NewRootFs] is the afero.Fs to hand a directory to untrusted names:
+// every path is resolved inside the directory by the kernel (openat2 with
+// RESOLVE_BENEATH, through uringfs.Root), so "..", absolute symlinks and
+// symlinks leading out are refused with os.Root's error, while names inside
+// behave as under afero.NewBasePathFs(afero.NewOsFs(), dir).
 //
 // On systems other than Linux the files are *os.File values underneath and
 // *Fs is then OsFs under another name.

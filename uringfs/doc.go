@@ -9,6 +9,18 @@
 // fs.ReadDirFile, io.ReaderFrom, io.WriterTo, io.Seeker and io.StringWriter;
 // its data methods also come in Context forms (ReadAtContext, ...).
 //
+// # What is here
+//
+//   - Files: Open, Create, OpenFile, NewFile and the *File methods.
+//   - The os functions: ReadFile, WriteFile, Stat, Lstat, Mkdir, MkdirAll,
+//     Remove, RemoveAll, Rename, Symlink, Readlink, Link, Chmod, Chown,
+//     Lchown, Chtimes, Truncate, ReadDir, CreateTemp, MkdirTemp.
+//   - DirFS, an fs.FS like os.DirFS (StatFS, ReadFileFS, ReadDirFS,
+//     ReadLinkFS), with the same lack of symlink containment.
+//   - OpenRoot and OpenInRoot: a Root with os.Root's method set whose every
+//     path is resolved beneath its directory by the kernel (openat2 with
+//     RESOLVE_BENEATH), so no name or symlink leads out.
+//
 // # The loop
 //
 // The first call starts a process-wide loop: by default one ring per P. A
@@ -25,6 +37,14 @@
 // # Differences from os
 //
 // Deadlines are not supported (SetDeadline returns os.ErrNoDeadline, as os
-// does for regular files); bound operations with the Context methods instead.
+// does for regular files, also on pipes, where os would honour them); bound
+// operations with the Context methods instead.
+//
+// Reads and writes of buffered files first try preadv2/pwritev2 with
+// RWF_NOWAIT on the calling goroutine: a page-cache hit costs what it costs
+// under os, and only what would block goes to the ring. Metadata calls the
+// kernel would hand to its worker threads (stat, rename, unlink, mkdir,
+// link) run as syscalls on the caller while few are in progress, and on the
+// ring beyond that; URINGFS_METADATA=ring sends them all to the ring.
 // On systems other than Linux the package runs on the os package.
 package uringfs
