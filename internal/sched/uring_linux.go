@@ -28,6 +28,10 @@ const lostWakeupGuard = 10 * time.Millisecond
 type slot struct {
 	op  *Op
 	gen uint32
+	// flight, when set, is told of the completion instead of op.done
+	// (Loop.Start); fidx is the op's index in it.
+	flight *Flight
+	fidx   int
 }
 
 // shard is one ring with its worker.
@@ -377,6 +381,8 @@ func (s *shard) deliver(cqe *ring.CQE) {
 		return // stale: the slot was recycled
 	}
 	sl.op = nil
+	fl, fidx := sl.flight, sl.fidx
+	sl.flight = nil
 	op.Res = cqe.Res
 	faultCQE(op)
 	if op.detached {
@@ -385,6 +391,10 @@ func (s *shard) deliver(cqe *ring.CQE) {
 		return
 	}
 	s.free <- i
+	if fl != nil {
+		fl.complete(fidx)
+		return
+	}
 	op.done <- struct{}{}
 }
 

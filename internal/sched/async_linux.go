@@ -1,0 +1,536 @@
+package sched
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+)
+
+// Many operations in flight from one goroutine
+//
+// Do and Chain park the caller until the kernel is done, which keeps one
+// operation in flight per goroutine. Start does not wait: it queues a whole
+// set of operations, publishes as many SQEs as the ring has free slots for
+// in one flat-combining pass (so one io_uring_enter carries them all), and
+// returns a Flight. Completions are signalled by whoever reaps the CQE (the
+// submitter inline, or the ring's worker): an atomic count and a closed
+// channel, no goroutine per operation. Operations that did not fit in the
+// ring's free slots are fed to it by one goroutine per Flight as slots free
+// up: the submitter never spins and never deadlocks on a full ring.
+//
+// On the syscall backend (and for opcodes the kernel's probe lacks) the same
+// API runs the operations on a bounded set of goroutines: at most
+// poolSize() system calls of all Flights run at once.
+//
+// The buffer-liveness invariant holds as for Do: an Op and everything it
+// references belong to the kernel from Start until its completion is
+// signalled, also after Cancel; a cancelled operation is reported done only
+// once its CQE has been reaped.
+
+// Flight is a set of operations started by Loop.Start. Its methods are safe
+// for concurrent use.
+type Flight struct {
+	l      *Loop
+	s      *shard // the ring the flight submits to; nil on the syscall path
+	ops    []*Op
+	chains []span // maximal linked runs of ops, in submission order
+	notify func(i int)
+
+	uds      []atomic.Uint64 // user_data of each op while it is in the ring, else 0
+	opCancel []atomic.Bool   // CancelOp requests
+	left     atomic.Int64    // ops whose completion has not been signalled
+	done     chan struct{}
+
+	cancelOnce sync.Once
+	cancelled  atomic.Bool
+	cancelCh   chan struct{} // closed by the first cancel
+	cause      atomic.Value  // error: why the flight was cancelled
+
+	next   int         // first chain not yet handed to the ring (Start, then the feeder)
+	stopFn func() bool // stops the context.AfterFunc, if one was registered
+}
+
+// span is ops[start:end], linked one to the next.
+type span struct{ start, end int }
+
+// Start submits ops without waiting for them and returns a Flight that
+// tracks their completions. If links is not nil it has one entry per op:
+// links[i] links ops[i] to ops[i+1] (IOSQE_IO_LINK), so that ops[i+1]
+// starts only after ops[i] succeeded and a failure (or a short read or
+// write) completes the rest of the chain with -ECANCELED, as io_uring does.
+//
+// notify, if not nil, is called once for each op, with its index, when its
+// result is in ops[i].Res. It runs on the goroutine that reaped the
+// completion, which may be the ring's worker or a submitter holding the
+// ring: it must be quick and must not block, nor wait for another operation
+// or call Flight.Cancel. It may call Start.
+//
+// The ops and the memory they reference (buffers, Statx, OpenHow) must not
+// be touched until their completion has been signalled (notify, or
+// Flight.Done for all of them).
+//
+// Cancelling ctx cancels the flight as Flight.Cancel does. The returned
+// error is for the call, not for any op: ErrClosed, ctx's error if it is
+// already done, or an argument error; then no op was started. An op whose
+// arguments the kernel could never accept (a path with a NUL byte) completes
+// with -EINVAL without being submitted, and the rest of its chain with
+// -ECANCELED.
+func (l *Loop) Start(ctx context.Context, ops []*Op, links []bool, notify func(i int)) (*Flight, error) {
+	if links != nil && len(links) != len(ops) {
+		return nil, fmt.Errorf("uring: Start: %d links for %d ops", len(links), len(ops))
+	}
+	for _, op := range ops {
+		if op == nil || !known(op.Code) {
+			return nil, fmt.Errorf("uring: Start: opcode not supported by the loop")
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := l.enter(); err != nil {
+		return nil, err
+	}
+	defer l.leave()
+
+	f := &Flight{
+		l:        l,
+		ops:      ops,
+		notify:   notify,
+		uds:      make([]atomic.Uint64, len(ops)),
+		opCancel: make([]atomic.Bool, len(ops)),
+		done:     make(chan struct{}),
+		cancelCh: make(chan struct{}),
+	}
+	// Chains, cut where an op cannot be prepared.
+	var failed []int
+	for a := 0; a < len(ops); {
+		b := a + 1
+		for links != nil && links[b-1] && b < len(ops) {
+			b++
+		}
+		end := b
+		for k := a; k < b; k++ {
+			if ops[k].prepare() != nil {
+				ops[k].Res = -int32(unix.EINVAL)
+				failed = append(failed, k)
+				for r := k + 1; r < b; r++ {
+					ops[r].Res = -int32(unix.ECANCELED)
+					failed = append(failed, r)
+				}
+				end = k
+				break
+			}
+		}
+		if end > a {
+			f.chains = append(f.chains, span{a, end})
+		}
+		a = b
+	}
+
+	pool := l.backend == BackendSyscall || !l.allSupported(ops)
+	if !pool {
+		f.s = l.shardHere()
+		for _, c := range f.chains {
+			if c.end-c.start > cap(f.s.free) {
+				return nil, fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", c.end-c.start, cap(f.s.free))
+			}
+		}
+	}
+
+	// The flight holds the loop open until its last completion, so that
+	// Close waits for it.
+	l.state.Add(1)
+	l.counters.ops.Add(uint64(len(ops)))
+	f.left.Store(int64(len(ops)) + 1) // +1 held until Start is done with f
+	if ctx.Done() != nil {
+		f.stopFn = context.AfterFunc(ctx, func() { f.cancel(ctx.Err(), true) })
+	}
+	for _, i := range failed {
+		f.complete(i)
+	}
+
+	if pool {
+		if l.backend == BackendURing {
+			l.counters.fallbacks.Add(uint64(len(ops)))
+		}
+		f.runPool()
+	} else {
+		f.feed(false)
+		if f.next < len(f.chains) {
+			l.state.Add(1) // the feeder's own reference: it touches the ring
+			go f.feeder()
+		}
+		select {
+		case <-l.closing:
+			// Close may have run its cancel-all before these SQEs were
+			// published: cancel them ourselves (without blocking: Start may
+			// run on a reaper).
+			f.cancel(ErrClosed, false)
+		default:
+		}
+	}
+	f.release()
+	return f, nil
+}
+
+// Done returns a channel that is closed when every op of the flight has
+// completed.
+func (f *Flight) Done() <-chan struct{} { return f.done }
+
+// Wait waits for every op of the flight and returns Err.
+func (f *Flight) Wait() error {
+	<-f.done
+	return f.Err()
+}
+
+// Err returns, once the flight is done, why it was cut short: the context's
+// error, ErrClosed or context.Canceled (Cancel), if the flight was cancelled
+// and at least one op ended with -ECANCELED or -EINTR. Otherwise, and before
+// the flight is done, it returns nil; op results are in each op's Res.
+func (f *Flight) Err() error {
+	select {
+	case <-f.done:
+	default:
+		return nil
+	}
+	if !f.cancelled.Load() {
+		return nil
+	}
+	for _, op := range f.ops {
+		if op.Res == -int32(unix.ECANCELED) || op.Res == -int32(unix.EINTR) {
+			return f.cause.Load().(error)
+		}
+	}
+	return nil
+}
+
+// Cancel asks the kernel to cancel every op of the flight that has not
+// completed, and drops the ones not yet submitted (they complete with
+// -ECANCELED). It does not wait: the ops still complete, each with
+// -ECANCELED or -EINTR or, if it finished first, its own result, and Done is
+// closed only after the last of them.
+func (f *Flight) Cancel() { f.cancel(context.Canceled, true) }
+
+// Cancelled reports whether the flight has been cancelled (Cancel, its
+// context, or the loop's Close).
+func (f *Flight) Cancelled() bool { return f.cancelled.Load() }
+
+// CancelOp is Cancel for ops[i] alone. Cancelling an op of a chain
+// completes the rest of the chain with -ECANCELED, as any failure does.
+func (f *Flight) CancelOp(i int) {
+	if i < 0 || i >= len(f.ops) {
+		return
+	}
+	f.opCancel[i].Store(true)
+	if f.s == nil {
+		return // the pool checks the flag before it runs the op
+	}
+	if ud := f.uds[i].Load(); ud != 0 {
+		f.s.cancelUDs([]uint64{ud}, true)
+	}
+}
+
+func (f *Flight) cancel(cause error, mayBlock bool) {
+	f.cancelOnce.Do(func() {
+		f.cause.Store(cause)
+		f.cancelled.Store(true)
+		close(f.cancelCh)
+	})
+	if f.s == nil {
+		return
+	}
+	var uds []uint64
+	for i := range f.uds {
+		if ud := f.uds[i].Load(); ud != 0 {
+			uds = append(uds, ud)
+		}
+	}
+	f.s.cancelUDs(uds, mayBlock)
+}
+
+// complete signals the completion of ops[i]; the reaper calls it.
+func (f *Flight) complete(i int) {
+	f.uds[i].Store(0)
+	if f.notify != nil {
+		f.notify(i)
+	}
+	f.release()
+}
+
+// release drops one count of left; the last one finishes the flight.
+func (f *Flight) release() {
+	if f.left.Add(-1) != 0 {
+		return
+	}
+	if f.stopFn != nil {
+		f.stopFn()
+	}
+	close(f.done)
+	f.l.leave()
+}
+
+// dropChains completes the ops of every chain not yet submitted with
+// -ECANCELED.
+func (f *Flight) dropChains() {
+	for ; f.next < len(f.chains); f.next++ {
+		c := f.chains[f.next]
+		for i := c.start; i < c.end; i++ {
+			f.ops[i].Res = -int32(unix.ECANCELED)
+			f.complete(i)
+		}
+	}
+}
+
+// feed hands whole chains to the ring while it has free slots for them and
+// submits them with one flat-combining pass. With block set it first waits
+// for the slots of the next chain (or for a cancellation). It reports false
+// when it stopped for a cancellation.
+func (f *Flight) feed(block bool) bool {
+	s := f.s
+	var idx []uint32
+	first := f.next
+	for f.next < len(f.chains) {
+		c := f.chains[f.next]
+		n := c.end - c.start
+		got := len(idx)
+		if block && f.next == first {
+			if !f.claimWait(&idx, n) {
+				return false
+			}
+		} else {
+			for len(idx)-got < n {
+				select {
+				case i := <-s.free:
+					idx = append(idx, i)
+					continue
+				default:
+				}
+				break
+			}
+			if len(idx)-got < n {
+				for _, i := range idx[got:] {
+					s.free <- i
+				}
+				idx = idx[:got]
+				break
+			}
+		}
+		f.next++
+	}
+	if len(idx) == 0 {
+		return true
+	}
+
+	published := f.chains[first:f.next]
+	k := 0
+	s.sqMu.Lock()
+	for _, c := range published {
+		for i := c.start; i < c.end; i++ {
+			op := f.ops[i]
+			sqe := s.r.NextSQE()
+			if sqe == nil {
+				panic("sched: submission queue full with a free slot")
+			}
+			op.fill(sqe)
+			ud := s.assign(idx[k], op)
+			sl := &s.slots[idx[k]]
+			sl.flight, sl.fidx = f, i
+			k++
+			op.ud = ud
+			sqe.UserData = ud
+			if i < c.end-1 {
+				sqe.Flags |= ring.SQEIOLink
+			}
+			f.uds[i].Store(ud)
+		}
+	}
+	s.sqMu.Unlock()
+	s.pending.Add(int32(len(idx)))
+	s.combine()
+
+	// A cancel that ran before the user_data above were stored missed them.
+	var late []uint64
+	for _, c := range published {
+		for i := c.start; i < c.end; i++ {
+			if f.cancelled.Load() || f.opCancel[i].Load() {
+				if ud := f.uds[i].Load(); ud != 0 {
+					late = append(late, ud)
+				}
+			}
+		}
+	}
+	if len(late) > 0 {
+		s.cancelUDs(late, block)
+	}
+	return true
+}
+
+// claimWait waits for n free slots, appending them to idx, as shard.submit
+// does (chainMu keeps two multi-slot claims from holding part of the slots
+// each). It gives up, returning the slots, when the flight is cancelled or
+// the loop closes.
+func (f *Flight) claimWait(idx *[]uint32, n int) bool {
+	s := f.s
+	if n > 1 {
+		s.chainMu.Lock()
+		defer s.chainMu.Unlock()
+	}
+	got := len(*idx)
+	for len(*idx)-got < n {
+		select {
+		case i := <-s.free:
+			*idx = append(*idx, i)
+			continue
+		default:
+		}
+		s.l.counters.slotWaits.Add(1)
+		select {
+		case i := <-s.free:
+			*idx = append(*idx, i)
+		case <-f.cancelCh:
+		case <-s.l.closing:
+			f.cancel(ErrClosed, true)
+		}
+		if f.cancelled.Load() {
+			for _, i := range (*idx)[got:] {
+				s.free <- i
+			}
+			*idx = (*idx)[:got]
+			return false
+		}
+	}
+	return true
+}
+
+// feeder hands the chains that did not fit at Start to the ring as slots
+// free up, in waves.
+func (f *Flight) feeder() {
+	defer f.l.leave()
+	for f.next < len(f.chains) {
+		if f.cancelled.Load() || !f.feed(true) {
+			f.dropChains()
+			return
+		}
+	}
+}
+
+// cancelUDs submits an ASYNC_CANCEL for each user_data, as many per
+// io_uring_enter as there are free cancel slots. With mayBlock false it
+// never waits for a cancel slot: what finds none is left to a goroutine
+// (Start may run on a reaper, which is what frees cancel slots).
+func (s *shard) cancelUDs(uds []uint64, mayBlock bool) {
+	if len(uds) == 0 {
+		return
+	}
+	if s.l.enter() != nil {
+		return // Close's cancel-all takes care of everything
+	}
+	defer s.l.leave()
+	for len(uds) > 0 {
+		var idx []uint32
+		if mayBlock {
+			idx = append(idx, <-s.cancelFree)
+		}
+		for len(idx) < len(uds) {
+			select {
+			case i := <-s.cancelFree:
+				idx = append(idx, i)
+				continue
+			default:
+			}
+			break
+		}
+		if len(idx) == 0 {
+			rest := append([]uint64(nil), uds...)
+			s.l.state.Add(1)
+			go func() {
+				defer s.l.leave()
+				s.cancelUDs(rest, true)
+			}()
+			return
+		}
+		s.sqMu.Lock()
+		for k, i := range idx {
+			c := getOp(ring.OpAsyncCancel)
+			c.Len = uds[k]
+			c.detached = true
+			sqe := s.r.NextSQE()
+			if sqe == nil {
+				panic("sched: submission queue full with a free cancel slot")
+			}
+			c.fill(sqe)
+			c.ud = s.assign(i, c)
+			sqe.UserData = c.ud
+		}
+		s.sqMu.Unlock()
+		s.pending.Add(int32(len(idx)))
+		s.l.counters.cancels.Add(uint64(len(idx)))
+		s.combine()
+		uds = uds[len(idx):]
+	}
+}
+
+// The syscall path: chains run on goroutines, at most poolSize system calls
+// at a time over all flights.
+
+var (
+	poolOnce sync.Once
+	poolSem  chan struct{}
+)
+
+func poolSize() int { return 4 * runtime.GOMAXPROCS(0) }
+
+func (f *Flight) runPool() {
+	poolOnce.Do(func() { poolSem = make(chan struct{}, poolSize()) })
+	if len(f.chains) == 0 {
+		return
+	}
+	var next atomic.Int64
+	workers := min(len(f.chains), poolSize())
+	f.left.Add(int64(workers)) // workers keep the flight open until they exit
+	for range workers {
+		go func() {
+			defer f.release()
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(f.chains) {
+					return
+				}
+				f.runChain(f.chains[c])
+			}
+		}()
+	}
+}
+
+// runChain runs one chain with io_uring's link semantics, then signals its
+// completions (after giving back the pool token, since notify may start
+// more work).
+func (f *Flight) runChain(c span) {
+	ops := f.ops[c.start:c.end]
+	poolSem <- struct{}{}
+	broken := false
+	for k, op := range ops {
+		switch {
+		case broken:
+			op.Res = -int32(unix.ECANCELED)
+		case f.cancelled.Load() || f.opCancel[c.start+k].Load():
+			op.Res = -int32(unix.ECANCELED)
+			broken = true
+		default:
+			op.run()
+			if op.Res < 0 || (isTransfer(op.Code) && k+1 < len(ops) && int(op.Res) < transferLen(op)) {
+				broken = true
+			}
+		}
+	}
+	<-poolSem
+	for i := c.start; i < c.end; i++ {
+		f.complete(i)
+	}
+}
