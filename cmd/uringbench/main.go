@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -217,6 +219,21 @@ func (b *bench) run() (*report, error) {
 		b.notef("test files kept in %s", work)
 	} else {
 		defer os.RemoveAll(work)
+		// An interrupted run must not leave hundreds of MiB in -dir.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		done := make(chan struct{})
+		defer func() { signal.Stop(sig); close(done) }()
+		go func() {
+			select {
+			case <-sig:
+				b.prog.clear()
+				os.RemoveAll(work)
+				fmt.Fprintln(b.prog.w, "uringbench: interrupted; removed", work)
+				os.Exit(130)
+			case <-done:
+			}
+		}()
 	}
 	workloads := slices.Clone(cfg.workloads)
 	wantDirect := slices.ContainsFunc(workloads, needsDirect)
