@@ -255,6 +255,10 @@ func (f *File) Close() error {
 	if f == nil {
 		return os.ErrInvalid
 	}
+	// Once f.file is loaded, f itself is dead to the compiler; if the GC
+	// then ran f's cleanup before close sets the closed bit, this first
+	// Close would report the file already closed.
+	defer runtime.KeepAlive(f)
 	return f.file.close()
 }
 
