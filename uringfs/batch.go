@@ -1,0 +1,304 @@
+package uringfs
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"sync/atomic"
+)
+
+// Operations in flight without a goroutine each
+//
+// With os, a goroutine has one operation in flight: to keep 64 reads going
+// a program runs 64 goroutines, and while they block, up to 64 OS threads.
+// The io_uring loop needs neither. The Async methods (File.ReadAtAsync,
+// File.WriteAtAsync, OpenFileAsync, StatAsync, ReadFileAsync) start an
+// operation and return at once with a *Pending handle; a Batch queues many
+// operations, optionally in linked chains, and submits them together with
+// one io_uring_enter; ReadFiles reads many files with their opens, reads and
+// closes in flight together. On the io_uring backend no goroutine is spent
+// per operation: the completion is signalled by whoever reaps it. On the
+// syscall backend, and on systems other than Linux, the same API runs the
+// operations on a bounded set of goroutines with the same results.
+//
+// Buffer ownership: a buffer passed to an asynchronous read or write belongs
+// to the kernel from the call until the handle is done (Done is closed,
+// Wait returns). Do not read, write or reuse it before. Once the handle is
+// done, the kernel and this package are finished with it for good: nothing
+// writes into it after Wait returns, also when the operation was cancelled,
+// since a cancelled operation is reported done only after the kernel
+// confirmed that it stopped.
+
+// Handle is what every Pending implements, whatever its result type, so
+// that handles of different operations can be collected, compared with ==
+// and returned by Batch.WaitAny.
+type Handle interface {
+	// Done returns a channel closed when the operation has completed.
+	Done() <-chan struct{}
+	// Cancel asks for the operation to be cancelled; see Pending.Cancel.
+	Cancel()
+	// Err waits for the operation and returns its error, as Wait does.
+	Err() error
+}
+
+// Pending is an operation in flight and, once it is done, its result. Its
+// methods are safe for concurrent use.
+type Pending[T any] struct {
+	done      chan struct{}
+	val       T
+	err       error
+	cancelled atomic.Bool
+	cancelFn  atomic.Pointer[func()] // how to cancel what is in flight now
+	ready     chan<- Handle          // the batch's completion queue
+}
+
+func newPending[T any]() *Pending[T] { return &Pending[T]{done: make(chan struct{})} }
+
+// donePending returns a Pending that is already done, for operations that
+// fail before they start.
+func donePending[T any](v T, err error) *Pending[T] {
+	p := newPending[T]()
+	p.finish(v, err)
+	return p
+}
+
+// Done returns a channel that is closed when the operation has completed
+// and its result is available. It composes with select.
+func (p *Pending[T]) Done() <-chan struct{} { return p.done }
+
+// Wait waits for the operation to complete and returns its result and
+// error, the same ones the synchronous method would have returned (ReadAt's
+// io.EOF on a short read, *fs.PathError with the method's Op name, ...). An
+// operation that was cancelled before it completed returns an error
+// wrapping context.Canceled, or the error of the context that cancelled
+// it; one that completed before the cancellation took effect returns its
+// result.
+func (p *Pending[T]) Wait() (T, error) {
+	<-p.done
+	return p.val, p.err
+}
+
+// Err waits for the operation and returns its error.
+func (p *Pending[T]) Err() error {
+	<-p.done
+	return p.err
+}
+
+// Cancel asks for the operation to be cancelled. It does not wait: the
+// operation still completes, and its buffer stays the kernel's until Done
+// is closed. Cancelling a completed operation does nothing. In a linked
+// chain, a cancelled operation fails the rest of the chain.
+func (p *Pending[T]) Cancel() {
+	if p.cancelled.Swap(true) {
+		return
+	}
+	if fn := p.cancelFn.Load(); fn != nil {
+		(*fn)()
+	}
+}
+
+// setCancel installs fn as the way to cancel what is in flight now, and
+// calls it if Cancel came first.
+func (p *Pending[T]) setCancel(fn func()) {
+	p.cancelFn.Store(&fn)
+	if p.cancelled.Load() {
+		fn()
+	}
+}
+
+// installCancel is setCancel unless another way is installed already (a
+// continuation that overtook the submitter) or the operation is done.
+func (p *Pending[T]) installCancel(fn func()) {
+	if p.cancelFn.CompareAndSwap(nil, &fn) && p.cancelled.Load() {
+		fn()
+	}
+}
+
+var noCancel = func() {}
+
+func (p *Pending[T]) finish(v T, err error) {
+	p.val, p.err = v, err
+	p.cancelFn.Store(&noCancel)
+	close(p.done)
+	if p.ready != nil {
+		p.ready <- p // never blocks: the queue has room for every handle
+	}
+}
+
+// Batch collects operations and submits them together: on io_uring, one
+// io_uring_enter carries all of them (as far as the ring has room; the rest
+// follow as slots free up). Build a batch from one goroutine: add
+// operations, optionally in chains, then Submit, then Wait for all of them
+// or WaitAny for them one at a time in the order they complete. The handles
+// returned by the add methods are safe to use from any goroutine.
+//
+// A Batch is used once: it cannot be submitted twice.
+type Batch struct {
+	groups    []*group // in the order added; a group is one op or a chain
+	parent    *Batch   // set for a chain
+	chain     *group   // the chain's group, for a chain
+	handles   []Handle
+	ready     chan Handle
+	returned  int
+	submitted bool
+	shared    bool // ready is shared with other batches (ReadFiles)
+	ctx       context.Context
+}
+
+// group is an operation, or a chain of them linked one to the next.
+type group struct {
+	entries []*entry
+	chain   bool
+}
+
+// NewBatch returns an empty batch.
+func NewBatch() *Batch { return &Batch{} }
+
+// Chain returns a chain inside b: operations added to it run one after
+// another, each starting only when the previous one succeeded, and a
+// failure (an error, or a read or write that transferred less than asked)
+// completes the rest of the chain with an error wrapping syscall.ECANCELED,
+// as io_uring links do. A typical chain is WriteAt then Sync. The chain is
+// submitted with b, at the place in b where Chain was called; it has no
+// Submit, Wait or WaitAny of its own.
+func (b *Batch) Chain() *Batch {
+	g := &group{chain: true}
+	root := b.root()
+	root.groups = append(root.groups, g)
+	return &Batch{parent: root, chain: g}
+}
+
+func (b *Batch) root() *Batch {
+	if b.parent != nil {
+		return b.parent
+	}
+	return b
+}
+
+// add records e, whose handle is h.
+func (b *Batch) add(e *entry, h Handle) {
+	root := b.root()
+	if root.submitted {
+		panic("uringfs: operation added to a Batch after Submit")
+	}
+	e.h = h
+	if b.chain != nil {
+		b.chain.entries = append(b.chain.entries, e)
+	} else {
+		root.groups = append(root.groups, &group{entries: []*entry{e}})
+	}
+	root.handles = append(root.handles, h)
+}
+
+// Len returns the number of operations added to b.
+func (b *Batch) Len() int { return len(b.root().handles) }
+
+var errSubmitted = errors.New("uringfs: Batch submitted twice")
+
+// Submit starts every operation of b and returns without waiting for them.
+// Cancelling ctx cancels every operation of the batch; each one still
+// completes (with an error wrapping ctx.Err() if it had not finished), and
+// Wait returns only after all of them. The error is for the submission as a
+// whole (a second Submit, a closed loop, a done ctx); then every handle is
+// done with that error too.
+func (b *Batch) Submit(ctx context.Context) error {
+	if b.parent != nil {
+		return errors.New("uringfs: Submit called on a chain; submit its batch")
+	}
+	if b.submitted {
+		return errSubmitted
+	}
+	b.submitted = true
+	b.ctx = ctx
+	if b.ready == nil {
+		b.ready = make(chan Handle, len(b.handles))
+	}
+	for _, g := range b.groups {
+		for _, e := range g.entries {
+			e.setReady(b.ready)
+		}
+	}
+	return b.submit(ctx)
+}
+
+// Wait waits for every operation of b and returns the first error among
+// them in the order they were added (nil if all succeeded; note that a
+// ReadAt that reached end of file reports io.EOF).
+func (b *Batch) Wait() error {
+	var first error
+	for _, h := range b.root().handles {
+		if err := h.Err(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// WaitAny waits for the next operation of b to complete and returns its
+// handle: successive calls return every handle once, in the order the
+// operations completed. Compare the result with the handles the add methods
+// returned. It returns nil when every handle has been returned, or when b
+// has not been submitted.
+func (b *Batch) WaitAny() Handle {
+	if b.parent != nil || !b.submitted || b.returned == len(b.handles) {
+		return nil
+	}
+	b.returned++
+	return <-b.ready
+}
+
+// Cancel cancels every operation of b; see Pending.Cancel.
+func (b *Batch) Cancel() {
+	for _, h := range b.root().handles {
+		h.Cancel()
+	}
+}
+
+// ReadAtAsync starts f.ReadAt(p, off) and returns without waiting for it.
+// The handle's Wait returns what ReadAt would have returned. p belongs to
+// the kernel until the handle is done (see Pending). Cancelling ctx cancels
+// the read.
+func (f *File) ReadAtAsync(ctx context.Context, p []byte, off int64) *Pending[int] {
+	b := NewBatch()
+	h := b.ReadAt(f, p, off)
+	b.Submit(ctx) // a failure is reported by h
+	return h
+}
+
+// WriteAtAsync starts f.WriteAt(p, off) and returns without waiting for it.
+// The handle's Wait returns what WriteAt would have returned. p belongs to
+// the kernel until the handle is done. Cancelling ctx cancels the write.
+func (f *File) WriteAtAsync(ctx context.Context, p []byte, off int64) *Pending[int] {
+	b := NewBatch()
+	h := b.WriteAt(f, p, off)
+	b.Submit(ctx)
+	return h
+}
+
+// OpenFileAsync starts OpenFile(name, flag, perm) and returns without
+// waiting for it. A File whose open completed is returned even if the
+// handle was cancelled: close it.
+func OpenFileAsync(ctx context.Context, name string, flag int, perm fs.FileMode) *Pending[*File] {
+	b := NewBatch()
+	h := b.OpenFile(name, flag, perm)
+	b.Submit(ctx)
+	return h
+}
+
+// StatAsync starts Stat(name) and returns without waiting for it.
+func StatAsync(ctx context.Context, name string) *Pending[fs.FileInfo] {
+	b := NewBatch()
+	h := b.Stat(name)
+	b.Submit(ctx)
+	return h
+}
+
+// ReadFileAsync starts ReadFile(name) and returns without waiting for it.
+// The open, the reads and the close follow one another without a
+// goroutine: each is submitted by the completion of the one before.
+func ReadFileAsync(ctx context.Context, name string) *Pending[[]byte] {
+	b := NewBatch()
+	h := b.ReadFile(name)
+	b.Submit(ctx)
+	return h
+}

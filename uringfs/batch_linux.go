@@ -1,0 +1,557 @@
+package uringfs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+	"github.com/uringfs/uring/internal/sched"
+)
+
+// On Linux a Batch becomes one sched.Flight: every operation is one Op, a
+// chain is a run of linked Ops, and each Op's completion is turned into its
+// handle's result on the goroutine that reaped it. The rare cases that need
+// more than one system call (a short read that is not end of file, EINTR)
+// continue on a goroutine with the synchronous method, which knows how to
+// finish them.
+
+// entry is one operation of a batch.
+type entry struct {
+	h  Handle
+	op *sched.Op
+	// start takes the references the op needs and reports whether it is to
+	// be submitted; when not, it has completed the handle itself (an
+	// argument error, or nothing to do), and failed tells which.
+	start func(ctx context.Context, l *sched.Loop) (run bool)
+	// end turns op.Res into the handle's result; it runs on the reaper.
+	end func(ctx context.Context)
+	// fail completes a started entry that will not run, with a raw error
+	// (the submission failed, or an earlier op of its chain did).
+	fail func(err error)
+	// abort completes an entry that was never started, with a raw error.
+	abort    func(err error)
+	failed   bool
+	setReady func(chan<- Handle)
+	install  func(cancel func())
+}
+
+func newEntry[T any](p *Pending[T]) *entry {
+	return &entry{
+		setReady: func(c chan<- Handle) { p.ready = c },
+		install:  p.installCancel,
+	}
+}
+
+// cancelCause is the error a cancelled operation reports: the context's,
+// or context.Canceled for Pending.Cancel; nil if it was not cancelled.
+func cancelCause[T any](ctx context.Context, p *Pending[T]) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if p.cancelled.Load() {
+		return context.Canceled
+	}
+	return nil
+}
+
+// interrupted reports whether res is an error after which the operation is
+// retried or reported as cancelled rather than failed.
+func interrupted(res int32) bool {
+	return res == -int32(unix.EINTR) || res == -int32(unix.EAGAIN) || res == -int32(unix.ECANCELED)
+}
+
+// continueOn runs fn on a goroutine with a context that the handle's Cancel
+// cancels: the synchronous method that fn calls finishes the operation.
+func continueOn[T any](ctx context.Context, p *Pending[T], fn func(ctx context.Context)) {
+	go func() {
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		p.setCancel(cancel)
+		fn(cctx)
+	}()
+}
+
+func (b *Batch) submit(ctx context.Context) error {
+	l, err := loop()
+	if err == nil {
+		err = ctx.Err()
+	}
+	var ops []*sched.Op
+	var links []bool
+	var ents []*entry
+	for _, g := range b.groups {
+		broken, first := false, len(ops)
+		for _, e := range g.entries {
+			switch {
+			case err != nil:
+				e.abort(err)
+			case broken:
+				e.abort(unix.ECANCELED)
+			case !e.start(ctx, l):
+				broken = g.chain && e.failed
+			default:
+				ops = append(ops, e.op)
+				links = append(links, g.chain)
+				ents = append(ents, e)
+			}
+		}
+		if len(ops) > first {
+			links[len(links)-1] = false // a chain ends with its group
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fl, err := l.Start(ctx, ops, links, func(i int) { ents[i].end(ctx) })
+	if err != nil {
+		for _, e := range ents {
+			e.fail(err)
+		}
+		return err
+	}
+	for i, e := range ents {
+		e.install(func() { fl.CancelOp(i) })
+	}
+	return nil
+}
+
+// ReadAt adds a ReadAt of f to the batch: the handle's result is what
+// f.ReadAt(p, off) returns. p belongs to the kernel until the handle is
+// done.
+func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
+	h := newPending[int]()
+	e := newEntry(h)
+	op := &sched.Op{Code: ring.OpRead, Off: off}
+	e.op = op
+	e.start = func(ctx context.Context, l *sched.Loop) bool {
+		if err := f.checkValid("read"); err != nil {
+			e.failed = true
+			h.finish(0, err)
+			return false
+		}
+		if off < 0 {
+			e.failed = true
+			h.finish(0, &fs.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")})
+			return false
+		}
+		if len(p) == 0 {
+			h.finish(0, nil)
+			return false
+		}
+		if err := f.acquire(); err != nil {
+			e.failed = true
+			h.finish(0, f.wrapErr("read", err))
+			return false
+		}
+		op.Fd, op.Buf = f.fd, p[:min(len(p), sched.MaxRW)]
+		return true
+	}
+	done := func(n int, err error) {
+		f.release()
+		h.finish(n, err)
+	}
+	e.fail = func(err error) { done(0, f.wrapErr("read", err)) }
+	e.abort = func(err error) { h.finish(0, f.wrapErr("read", err)) }
+	more := func(ctx context.Context, n int) {
+		continueOn(ctx, h, func(ctx context.Context) {
+			m, err := f.ReadAtContext(ctx, p[n:], off+int64(n))
+			done(n+m, err)
+		})
+	}
+	e.end = func(ctx context.Context) {
+		switch res := op.Res; {
+		case int(res) == len(p):
+			done(len(p), nil)
+		case res > 0:
+			more(ctx, int(res))
+		case res == 0:
+			done(0, io.EOF)
+		case interrupted(res):
+			if cause := cancelCause(ctx, h); cause != nil {
+				done(0, f.wrapErr("read", cause))
+			} else if res == -int32(unix.ECANCELED) {
+				done(0, f.wrapErr("read", closedOr(f, unix.ECANCELED)))
+			} else {
+				more(ctx, 0)
+			}
+		default:
+			done(0, f.wrapErr("read", syscall.Errno(-res)))
+		}
+	}
+	b.add(e, h)
+	return h
+}
+
+// closedOr is the error of an op cancelled by no one in particular: Close
+// cancels what is in flight on its file, and os reports such a call as made
+// on a closed file; otherwise it was an earlier op of its chain that failed.
+func closedOr(f *File, err error) error {
+	if f.state.closing() {
+		return errClosing
+	}
+	return err
+}
+
+// WriteAt adds a WriteAt of f to the batch: the handle's result is what
+// f.WriteAt(p, off) returns. p belongs to the kernel until the handle is
+// done.
+func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
+	h := newPending[int]()
+	e := newEntry(h)
+	op := &sched.Op{Code: ring.OpWrite, Off: off}
+	e.op = op
+	e.start = func(ctx context.Context, l *sched.Loop) bool {
+		var err error
+		switch {
+		case f.checkValid("write") != nil:
+			err = f.checkValid("write")
+		case f.appendMode:
+			err = errWriteAtInAppendMode
+		case off < 0:
+			err = &fs.PathError{Op: "writeat", Path: f.name, Err: errors.New("negative offset")}
+		case len(p) == 0:
+			h.finish(0, nil)
+			return false
+		default:
+			if e := f.acquire(); e != nil {
+				err = f.wrapErr("write", e)
+			}
+		}
+		if err != nil {
+			e.failed = true
+			h.finish(0, err)
+			return false
+		}
+		op.Fd, op.Buf = f.fd, p[:min(len(p), sched.MaxRW)]
+		return true
+	}
+	done := func(n int, err error) {
+		if err != nil {
+			n = 0 // as WriteAt: a call that failed part way counts for nothing
+		}
+		f.release()
+		h.finish(n, err)
+	}
+	e.fail = func(err error) { done(0, f.wrapErr("write", err)) }
+	e.abort = func(err error) { h.finish(0, f.wrapErr("write", err)) }
+	more := func(ctx context.Context, n int) {
+		continueOn(ctx, h, func(ctx context.Context) {
+			m, err := f.WriteAtContext(ctx, p[n:], off+int64(n))
+			done(n+m, err)
+		})
+	}
+	e.end = func(ctx context.Context) {
+		switch res := op.Res; {
+		case int(res) == len(p):
+			done(len(p), nil)
+		case res > 0:
+			more(ctx, int(res))
+		case res == 0:
+			done(0, f.wrapErr("write", io.ErrUnexpectedEOF))
+		case interrupted(res):
+			if cause := cancelCause(ctx, h); cause != nil {
+				done(0, f.wrapErr("write", cause))
+			} else if res == -int32(unix.ECANCELED) {
+				done(0, f.wrapErr("write", closedOr(f, unix.ECANCELED)))
+			} else {
+				more(ctx, 0)
+			}
+		default:
+			done(0, f.wrapErr("write", syscall.Errno(-res)))
+		}
+	}
+	b.add(e, h)
+	return h
+}
+
+// Sync adds a Sync of f (fsync(2)) to the batch; chained after a WriteAt it
+// makes that write durable.
+func (b *Batch) Sync(f *File) *Pending[struct{}] {
+	h := newPending[struct{}]()
+	e := newEntry(h)
+	op := &sched.Op{Code: ring.OpFsync}
+	e.op = op
+	e.start = func(ctx context.Context, l *sched.Loop) bool {
+		if err := f.checkValid("sync"); err != nil {
+			e.failed = true
+			h.finish(struct{}{}, err)
+			return false
+		}
+		if err := f.acquire(); err != nil {
+			e.failed = true
+			h.finish(struct{}{}, f.wrapErr("sync", err))
+			return false
+		}
+		op.Fd = f.fd
+		return true
+	}
+	done := func(err error) {
+		f.release()
+		h.finish(struct{}{}, err)
+	}
+	e.fail = func(err error) { done(f.wrapErr("sync", err)) }
+	e.abort = func(err error) { h.finish(struct{}{}, f.wrapErr("sync", err)) }
+	e.end = func(ctx context.Context) {
+		switch res := op.Res; {
+		case res >= 0:
+			done(nil)
+		case interrupted(res):
+			if cause := cancelCause(ctx, h); cause != nil {
+				done(f.wrapErr("sync", cause))
+			} else if res == -int32(unix.ECANCELED) {
+				done(f.wrapErr("sync", closedOr(f, unix.ECANCELED)))
+			} else {
+				continueOn(ctx, h, func(ctx context.Context) { done(f.SyncContext(ctx)) })
+			}
+		default:
+			done(f.wrapErr("sync", syscall.Errno(-res)))
+		}
+	}
+	b.add(e, h)
+	return h
+}
+
+// OpenFile adds an OpenFile to the batch: the handle's result is what
+// OpenFile(name, flag, perm) returns. A File whose open completed is
+// returned even if the handle was cancelled: close it.
+func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
+	h := newPending[*File]()
+	e := newEntry(h)
+	op := &sched.Op{Code: ring.OpOpenat, Fd: unix.AT_FDCWD, Path: name,
+		Flags: uint32(flag | unix.O_CLOEXEC), Mode: syscallMode(perm)}
+	e.op = op
+	var l *sched.Loop
+	e.start = func(_ context.Context, lp *sched.Loop) bool { l = lp; return true }
+	wrap := func(err error) error { return &fs.PathError{Op: "open", Path: name, Err: err} }
+	e.fail = func(err error) { h.finish(nil, wrap(err)) }
+	e.abort = e.fail
+	e.end = func(ctx context.Context) {
+		switch res := op.Res; {
+		case res >= 0:
+			h.finish(newFile(int(res), name, l, flag&os.O_APPEND != 0), nil)
+		case interrupted(res):
+			if cause := cancelCause(ctx, h); cause != nil {
+				h.finish(nil, wrap(cause))
+			} else if res == -int32(unix.ECANCELED) {
+				h.finish(nil, wrap(unix.ECANCELED))
+			} else {
+				continueOn(ctx, h, func(ctx context.Context) {
+					h.finish(OpenFileContext(ctx, name, flag, perm))
+				})
+			}
+		default:
+			h.finish(nil, wrap(syscall.Errno(-res)))
+		}
+	}
+	b.add(e, h)
+	return h
+}
+
+// Stat adds a Stat of the named file to the batch: the handle's result is
+// what Stat(name) returns.
+func (b *Batch) Stat(name string) *Pending[fs.FileInfo] {
+	h := newPending[fs.FileInfo]()
+	e := newEntry(h)
+	st := new(unix.Statx_t)
+	op := &sched.Op{Code: ring.OpStatx, Fd: unix.AT_FDCWD, Path: name, Mode: statxMask, Statx: st}
+	e.op = op
+	e.start = func(context.Context, *sched.Loop) bool { return true }
+	wrap := func(err error) error { return &fs.PathError{Op: "stat", Path: name, Err: err} }
+	e.fail = func(err error) { h.finish(nil, wrap(err)) }
+	e.abort = e.fail
+	e.end = func(ctx context.Context) {
+		switch res := op.Res; {
+		case res >= 0:
+			h.finish(newFileInfo(basename(name), st), nil)
+		case interrupted(res):
+			if cause := cancelCause(ctx, h); cause != nil {
+				h.finish(nil, wrap(cause))
+			} else if res == -int32(unix.ECANCELED) {
+				h.finish(nil, wrap(unix.ECANCELED))
+			} else {
+				continueOn(ctx, h, func(ctx context.Context) {
+					h.finish(statPathContext(ctx, "stat", name, 0))
+				})
+			}
+		default:
+			h.finish(nil, wrap(syscall.Errno(-res)))
+		}
+	}
+	b.add(e, h)
+	return h
+}
+
+// statPathContext is statPath with a context.
+func statPathContext(ctx context.Context, op, name string, flags int) (fs.FileInfo, error) {
+	l, err := loop()
+	if err != nil {
+		return nil, &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	var st unix.Statx_t
+	err = ignoringEINTR(func() error {
+		return l.Statx(ctx, unix.AT_FDCWD, name, flags, statxMask, &st)
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	return newFileInfo(basename(name), &st), nil
+}
+
+// ReadFile adds a ReadFile of the named file to the batch: the handle's
+// result is what ReadFile(name) returns. Its open goes out with the batch;
+// the reads and the close follow, each submitted by the completion of the
+// one before. It cannot be part of a chain.
+func (b *Batch) ReadFile(name string) *Pending[[]byte] {
+	if b.chain != nil {
+		panic("uringfs: ReadFile cannot be part of a chain")
+	}
+	h := newPending[[]byte]()
+	e := newEntry(h)
+	m := &readFileOp{h: h, name: name}
+	m.op.Code = ring.OpOpenat
+	m.op.Fd, m.op.Path, m.op.Flags = unix.AT_FDCWD, name, uint32(os.O_RDONLY|unix.O_CLOEXEC)
+	e.op = &m.op
+	e.start = func(ctx context.Context, l *sched.Loop) bool {
+		m.l = l
+		m.ctx, m.cancel = context.WithCancel(ctx)
+		h.setCancel(m.cancel)
+		return true
+	}
+	e.fail = func(err error) {
+		m.cancel()
+		h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err})
+	}
+	e.abort = func(err error) { h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err}) }
+	// The batch's own cancellation of the open is not needed: the open
+	// runs in the batch's flight, whose context is m.ctx's parent, and
+	// Pending.Cancel cancels m.ctx, which the later stages use. For the open
+	// itself, install chains the flight's CancelOp after m.cancel.
+	e.install = func(cancel func()) {
+		h.setCancel(func() { m.cancel(); cancel() })
+	}
+	e.end = func(context.Context) { m.opened() }
+	b.add(e, h)
+	return h
+}
+
+// readFileOp is ReadFile as a state machine driven by completions: open,
+// then reads until end of file, then close. Each step is submitted from
+// the completion of the previous one, so a file costs no goroutine.
+type readFileOp struct {
+	h      *Pending[[]byte]
+	name   string
+	l      *sched.Loop
+	ctx    context.Context // cancelled by the handle's Cancel
+	cancel context.CancelFunc
+	op     sched.Op
+	fd     int
+	stat   int64 // the size fstat reported
+	data   []byte
+	err    error // the result, once the reads are over
+}
+
+func (m *readFileOp) pathErr(op string, err error) error {
+	return &fs.PathError{Op: op, Path: m.name, Err: err}
+}
+
+// step submits m.op again, with next to run on its completion. A failure to
+// submit is handled as the op's failure.
+func (m *readFileOp) step(ctx context.Context, next func()) {
+	ops := [1]*sched.Op{&m.op}
+	if _, err := m.l.Start(ctx, ops[:], nil, func(int) { next() }); err != nil {
+		// A done context or a closed loop: the op counts as cancelled.
+		m.op.Res = -int32(unix.ECANCELED)
+		next()
+	}
+}
+
+func (m *readFileOp) opened() {
+	res := m.op.Res
+	if res < 0 {
+		if interrupted(res) {
+			if cause := cancelCause(m.ctx, m.h); cause != nil {
+				m.finish(nil, m.pathErr("open", cause))
+				return
+			}
+			if res != -int32(unix.ECANCELED) {
+				m.step(m.ctx, m.opened) // EINTR: open again
+				return
+			}
+		}
+		m.finish(nil, m.pathErr("open", syscall.Errno(-res)))
+		return
+	}
+	m.fd = int(res)
+	// As ReadFile: fstat(2) sizes the buffer, a plain call that never waits
+	// for I/O, cheaper than a STATX that the kernel hands to a worker.
+	var st unix.Stat_t
+	if ignoringEINTR(func() error { return unix.Fstat(m.fd, &st) }) == nil {
+		m.stat = st.Size
+	}
+	size := 512
+	if m.stat > 0 && m.stat < int64(^uint(0)>>1) && int(m.stat)+1 > size {
+		size = int(m.stat) + 1
+	}
+	m.data = make([]byte, 0, size)
+	m.read()
+}
+
+func (m *readFileOp) read() {
+	if cause := m.ctx.Err(); cause != nil {
+		m.err = m.pathErr("read", cause)
+		m.close()
+		return
+	}
+	m.op = sched.Op{Code: ring.OpRead, Fd: m.fd, Buf: m.data[len(m.data):cap(m.data)], Off: -1}
+	m.step(m.ctx, m.readDone)
+}
+
+func (m *readFileOp) readDone() {
+	res := m.op.Res
+	switch {
+	case res > 0:
+		m.data = m.data[:len(m.data)+int(res)]
+		if free := cap(m.data) - len(m.data); free == 0 || (m.stat == 0 && free < 512) {
+			m.data = slices.Grow(m.data, 512)
+		}
+		m.read()
+	case res == 0:
+		m.close()
+	case interrupted(res):
+		if cause := cancelCause(m.ctx, m.h); cause != nil {
+			m.err = m.pathErr("read", cause)
+			m.close()
+		} else if res == -int32(unix.ECANCELED) {
+			m.err = m.pathErr("read", unix.ECANCELED)
+			m.close()
+		} else {
+			m.read()
+		}
+	default:
+		m.err = m.pathErr("read", syscall.Errno(-res))
+		m.close()
+	}
+}
+
+// close releases the descriptor; it is not cancellable, and its error is
+// ignored, as os.ReadFile ignores it.
+func (m *readFileOp) close() {
+	m.op = sched.Op{Code: ring.OpClose, Fd: m.fd}
+	ops := [1]*sched.Op{&m.op}
+	if _, err := m.l.Start(context.Background(), ops[:], nil, func(int) { m.finish(m.data, m.err) }); err != nil {
+		unix.Close(m.fd) // the loop is closed: close it here
+		m.finish(m.data, m.err)
+	}
+}
+
+func (m *readFileOp) finish(data []byte, err error) {
+	m.cancel()
+	m.h.finish(data, err)
+}

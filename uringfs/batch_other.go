@@ -1,0 +1,198 @@
+//go:build !linux
+
+package uringfs
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync/atomic"
+)
+
+// Without io_uring, a Batch runs its operations on a bounded set of
+// goroutines, each operation as the synchronous os call, so that results
+// and errors are those of os. A chain runs on one goroutine, in order, and
+// stops at the first failure.
+
+// errChainBroken is the error of an operation whose chain failed before it.
+var errChainBroken = errors.New("operation canceled: an earlier operation of its chain failed")
+
+// entry is one operation of a batch.
+type entry struct {
+	h Handle
+	// run performs the operation and completes the handle; it reports
+	// whether the operation succeeded, for the chain it is part of.
+	run      func(ctx context.Context) bool
+	abort    func(err error)
+	setReady func(chan<- Handle)
+}
+
+func newEntry[T any](p *Pending[T]) *entry {
+	return &entry{setReady: func(c chan<- Handle) { p.ready = c }}
+}
+
+// withCancel runs fn with a context that p's Cancel cancels.
+func withCancel[T any](ctx context.Context, p *Pending[T], fn func(ctx context.Context) bool) bool {
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p.setCancel(cancel)
+	return fn(cctx)
+}
+
+var workSem = make(chan struct{}, 4*runtime.GOMAXPROCS(0))
+
+func (b *Batch) submit(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		for _, g := range b.groups {
+			for _, e := range g.entries {
+				e.abort(err)
+			}
+		}
+		return err
+	}
+	groups := b.groups
+	var next atomic.Int64
+	for range min(len(groups), cap(workSem)) {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(groups) {
+					return
+				}
+				g := groups[i]
+				workSem <- struct{}{}
+				broken := false
+				for _, e := range g.entries {
+					if broken {
+						e.abort(errChainBroken)
+						continue
+					}
+					if !e.run(ctx) && g.chain {
+						broken = true
+					}
+				}
+				<-workSem
+			}
+		}()
+	}
+	return nil
+}
+
+// ReadAt adds a ReadAt of f to the batch: the handle's result is what
+// f.ReadAt(p, off) returns. p belongs to the operation until the handle is
+// done.
+func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
+	h := newPending[int]()
+	e := newEntry(h)
+	e.run = func(ctx context.Context) bool {
+		return withCancel(ctx, h, func(ctx context.Context) bool {
+			n, err := f.ReadAtContext(ctx, p, off)
+			h.finish(n, err)
+			return err == nil
+		})
+	}
+	e.abort = func(err error) { h.finish(0, &fs.PathError{Op: "read", Path: f.Name(), Err: err}) }
+	b.add(e, h)
+	return h
+}
+
+// WriteAt adds a WriteAt of f to the batch: the handle's result is what
+// f.WriteAt(p, off) returns.
+func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
+	h := newPending[int]()
+	e := newEntry(h)
+	e.run = func(ctx context.Context) bool {
+		return withCancel(ctx, h, func(ctx context.Context) bool {
+			n, err := f.WriteAtContext(ctx, p, off)
+			h.finish(n, err)
+			return err == nil
+		})
+	}
+	e.abort = func(err error) { h.finish(0, &fs.PathError{Op: "write", Path: f.Name(), Err: err}) }
+	b.add(e, h)
+	return h
+}
+
+// Sync adds a Sync of f to the batch.
+func (b *Batch) Sync(f *File) *Pending[struct{}] {
+	h := newPending[struct{}]()
+	e := newEntry(h)
+	e.run = func(ctx context.Context) bool {
+		return withCancel(ctx, h, func(ctx context.Context) bool {
+			err := ctx.Err()
+			if err != nil {
+				err = &fs.PathError{Op: "sync", Path: f.Name(), Err: err}
+			} else {
+				err = f.Sync()
+			}
+			h.finish(struct{}{}, err)
+			return err == nil
+		})
+	}
+	e.abort = func(err error) { h.finish(struct{}{}, &fs.PathError{Op: "sync", Path: f.Name(), Err: err}) }
+	b.add(e, h)
+	return h
+}
+
+// OpenFile adds an OpenFile to the batch: the handle's result is what
+// OpenFile(name, flag, perm) returns.
+func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
+	h := newPending[*File]()
+	e := newEntry(h)
+	e.run = func(ctx context.Context) bool {
+		return withCancel(ctx, h, func(ctx context.Context) bool {
+			f, err := OpenFileContext(ctx, name, flag, perm)
+			h.finish(f, err)
+			return err == nil
+		})
+	}
+	e.abort = func(err error) { h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err}) }
+	b.add(e, h)
+	return h
+}
+
+// Stat adds a Stat of the named file to the batch.
+func (b *Batch) Stat(name string) *Pending[fs.FileInfo] {
+	h := newPending[fs.FileInfo]()
+	e := newEntry(h)
+	e.run = func(ctx context.Context) bool {
+		return withCancel(ctx, h, func(ctx context.Context) bool {
+			if err := ctx.Err(); err != nil {
+				h.finish(nil, &fs.PathError{Op: "stat", Path: name, Err: err})
+				return false
+			}
+			fi, err := os.Stat(name)
+			h.finish(fi, err)
+			return err == nil
+		})
+	}
+	e.abort = func(err error) { h.finish(nil, &fs.PathError{Op: "stat", Path: name, Err: err}) }
+	b.add(e, h)
+	return h
+}
+
+// ReadFile adds a ReadFile of the named file to the batch. It cannot be
+// part of a chain.
+func (b *Batch) ReadFile(name string) *Pending[[]byte] {
+	if b.chain != nil {
+		panic("uringfs: ReadFile cannot be part of a chain")
+	}
+	h := newPending[[]byte]()
+	e := newEntry(h)
+	e.run = func(ctx context.Context) bool {
+		return withCancel(ctx, h, func(ctx context.Context) bool {
+			if err := ctx.Err(); err != nil {
+				h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err})
+				return false
+			}
+			data, err := os.ReadFile(name)
+			h.finish(data, err)
+			return err == nil
+		})
+	}
+	e.abort = func(err error) { h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err}) }
+	b.add(e, h)
+	return h
+}
