@@ -94,7 +94,7 @@ const childProgressPrefix = "uringbench-progress "
 // fixed at process start, and, with -isolate, all of them, so that thread
 // counts, loop counters and CPU time belong to one engine alone.
 func runChild(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration)) phaseResult {
-	res := phaseResult{phaseSpec: spec}
+	res := phaseResult{phaseSpec: spec, Threads: -1, CPU: -1, Others: -1}
 	exe, err := os.Executable()
 	if err != nil {
 		res.Err = "cannot find own executable: " + err.Error()
@@ -139,7 +139,7 @@ func runChild(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 	}
 	waitErr := cmd.Wait()
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		res = phaseResult{phaseSpec: spec}
+		res = phaseResult{phaseSpec: spec, Threads: -1, CPU: -1, Others: -1}
 		msg := strings.TrimSpace(other.String())
 		if waitErr != nil {
 			msg = waitErr.Error() + ": " + msg

@@ -40,7 +40,7 @@ type fioOutput struct {
 // one job at queue depth spec.Goroutines: the device limit a ring can reach
 // from one thread, the number to compare the uring engine with.
 func runFio(fio string, spec phaseSpec, onProgress func(ops int64, elapsed time.Duration)) phaseResult {
-	res := phaseResult{phaseSpec: spec, Threads: -1, CPU: -1}
+	res := phaseResult{phaseSpec: spec, Threads: -1, CPU: -1, Others: -1}
 	if spec.Workload != wRandReadDirect {
 		res.Err = "fio runs only " + wRandReadDirect
 		return res

@@ -308,8 +308,12 @@ func (b *bench) run() (*report, error) {
 			"goroutines": cfg.goroutines, "hot_goroutines": cfg.hotGor, "readfile_goroutines": cfg.readFileGor, "files": cfg.files,
 		},
 	}
-	if l := max(loadStart, rep.Machine.LoadEnd); l > 0.5*float64(runtime.NumCPU()) {
-		b.notef("the machine was busy (load average %.1f on %d CPUs): other processes competed with every phase", l, runtime.NumCPU())
+	worst := 0.0
+	for _, s := range rows {
+		worst = max(worst, s.OthersPct)
+	}
+	if worst > 10 {
+		b.notef("other processes used up to %.0f%% of the CPUs during some phases (others%% column): those rows are suspect", worst)
 	}
 	b.backendNotes(rep, results)
 	b.fioNotes(rows)

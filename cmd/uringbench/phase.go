@@ -23,11 +23,15 @@ type phaseSpec struct {
 // window only (after warm-up).
 type phaseResult struct {
 	phaseSpec
-	Ops       int64         `json:"ops"`
-	Bytes     int64         `json:"bytes"`
-	Elapsed   time.Duration `json:"elapsed_ns"`
-	CPU       time.Duration `json:"cpu_ns"`       // getrusage(RUSAGE_SELF) user+sys; -1 if unknown
-	CPUUser   time.Duration `json:"cpu_user_ns"`  // the user part of CPU
+	Ops     int64         `json:"ops"`
+	Bytes   int64         `json:"bytes"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+	CPU     time.Duration `json:"cpu_ns"`      // getrusage(RUSAGE_SELF) user+sys; -1 if unknown
+	CPUUser time.Duration `json:"cpu_user_ns"` // the user part of CPU
+	// Others is the CPU time other processes used during the window (all
+	// CPUs busy time from /proc/stat less ours): a phase that shared the
+	// machine is not comparable. -1 if unknown.
+	Others    time.Duration `json:"others_cpu_ns"`
 	Threads   int           `json:"threads"`      // peak OS threads minus those before the phase; -1 if unknown
 	ThreadsAt int           `json:"threads_base"` // OS threads before the phase
 	Backend   string        `json:"backend,omitempty"`
@@ -77,6 +81,7 @@ type snapshot struct {
 	at        time.Time
 	ops       int64
 	user, sys time.Duration
+	busy      time.Duration
 	loop      uringfs.Counters
 }
 
@@ -86,7 +91,7 @@ type snapshot struct {
 // before the window opens, and the window closes while the workers still
 // run, so neither start-up nor shutdown is measured.
 func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration)) phaseResult {
-	res := phaseResult{phaseSpec: spec, Threads: -1, CPU: -1}
+	res := phaseResult{phaseSpec: spec, Threads: -1, CPU: -1, Others: -1}
 	e, err := engineByName(spec.Engine)
 	if err != nil {
 		res.Err = err.Error()
@@ -133,6 +138,7 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 			s.loop = uringfs.LoopCounters()
 		}
 		s.user, s.sys = cpuTime()
+		s.busy = machineBusy()
 		s.at = time.Now()
 		s.ops = total()
 		return s
@@ -141,6 +147,7 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 		var s snapshot
 		s.ops = total()
 		s.at = time.Now()
+		s.busy = machineBusy()
 		s.user, s.sys = cpuTime()
 		if onUring {
 			s.loop = uringfs.LoopCounters()
@@ -227,6 +234,9 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 	if s0.user >= 0 && s1.user >= 0 {
 		res.CPU = s1.user + s1.sys - s0.user - s0.sys
 		res.CPUUser = s1.user - s0.user
+		if s0.busy >= 0 && s1.busy >= 0 {
+			res.Others = max(s1.busy-s0.busy-res.CPU, 0)
+		}
 	}
 	if base >= 0 {
 		res.Threads, res.ThreadsAt = peak-base, base

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ type summary struct {
 	ParksPerOp  float64  `json:"parks_per_op"`
 	WakesPerOp  float64  `json:"wakeups_per_op"`
 	NowaitPct   float64  `json:"nowait_pct"` // share of buffered ops RWF_NOWAIT finished
+	OthersPct   float64  `json:"others_pct"` // CPU other processes used, % of all CPUs (max over rounds); -1 unknown
 	Errors      []string `json:"errors,omitempty"`
 }
 
@@ -88,7 +90,7 @@ func summarize(results []phaseResult) []summary {
 	osIOPS := map[rowKey]float64{}
 	for _, k := range keys {
 		s := summary{Workload: k.workload, Goroutines: k.goroutines, Engine: k.engine, Threads: -1,
-			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, NowaitPct: -1, UserPct: -1}
+			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, NowaitPct: -1, UserPct: -1, OthersPct: -1}
 		var iops, mibps, nsop, cpuop, userPct, thr, sqe, inl, parks, wakes, nowait []float64
 		for _, r := range groups[k] {
 			if r.Err != "" {
@@ -100,8 +102,11 @@ func summarize(results []phaseResult) []summary {
 				continue
 			}
 			s.Rounds++
-			s.Backend = r.Backend
 			sec := r.Elapsed.Seconds()
+			if r.Others >= 0 {
+				s.OthersPct = max(s.OthersPct, 100*r.Others.Seconds()/(sec*float64(runtime.NumCPU())))
+			}
+			s.Backend = r.Backend
 			ops := float64(r.Ops)
 			iops = append(iops, ops/sec)
 			mibps = append(mibps, float64(r.Bytes)/sec/(1<<20))
@@ -195,14 +200,14 @@ func writeJSON(w io.Writer, r *report) error {
 func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 	m := r.Machine
 	fmt.Fprintf(w, "uringbench: %s %s/%s, %d CPUs (GOMAXPROCS %d), kernel %s\n", m.GoVersion, m.GOOS, m.GOARCH, m.NumCPU, m.GOMAXPROCS, m.Kernel)
-	fmt.Fprintf(w, "load average %.2f at start, %.2f at end\n", m.LoadStart, m.LoadEnd)
+	fmt.Fprintf(w, "load average %.2f at start, %.2f at end (it counts this tool's threads blocked on the disk too)\n", m.LoadStart, m.LoadEnd)
 	fmt.Fprintf(w, "dir %s (%s), O_DIRECT %s, uring engine backend %s; %d round(s) of %v per phase, median shown\n",
 		m.Dir, m.FS, m.Direct, m.Backend, rounds, d)
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
 	fmt.Fprintln(w)
-	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "usr%", "threads", "nowait%", "sqe/enter", "inline%", "parks/op"}
+	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "usr%", "threads", "nowait%", "sqe/enter", "inline%", "parks/op", "others%"}
 	rows := [][]string{head}
 	for _, s := range r.Rows {
 		row := []string{s.Workload, strconv.Itoa(s.Goroutines), s.Engine}
@@ -227,7 +232,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		} else {
 			row = append(row, "-")
 		}
-		row = append(row, fmtOpt("%.0f", s.NowaitPct), fmtOpt("%.2f", s.SQEPerEnter), fmtOpt("%.0f", s.InlinePct), fmtOpt("%.2f", s.ParksPerOp))
+		row = append(row, fmtOpt("%.0f", s.NowaitPct), fmtOpt("%.2f", s.SQEPerEnter), fmtOpt("%.0f", s.InlinePct), fmtOpt("%.2f", s.ParksPerOp), fmtOpt("%.0f", s.OthersPct))
 		rows = append(rows, row)
 	}
 	printColumns(w, rows, 3)
@@ -247,7 +252,8 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. cpu/op: process user+sys CPU / ops, usr% its user share.")
 	fmt.Fprintln(w, "threads: OS threads the phase added. uringfs loop counters over the phase: nowait% of buffered ops done by")
 	fmt.Fprintln(w, "preadv2/pwritev2(RWF_NOWAIT) on the caller; SQEs per io_uring_enter; inline% of ring submissions that")
-	fmt.Fprintln(w, "completed without parking the caller; parks per op.")
+	fmt.Fprintln(w, "completed without parking the caller; parks per op. others%: CPU other processes used during the phase,")
+	fmt.Fprintln(w, "as % of all CPUs, worst round: above a few % the machine was shared and the row is suspect.")
 }
 
 // printColumns lays rows out in columns, the first left text columns

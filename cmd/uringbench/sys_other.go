@@ -17,3 +17,5 @@ func kernelRelease() string { return "unknown" }
 func fsType(string) string { return "unknown" }
 
 func loadAvg() float64 { return -1 }
+
+func machineBusy() time.Duration { return -1 }
