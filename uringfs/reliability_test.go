@@ -5,12 +5,15 @@ package uringfs_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -307,6 +310,101 @@ func TestFaultEnterAPI(t *testing.T) {
 	for w := 0; w < workers; w++ {
 		if !bytes.Equal(got[w*size:(w+1)*size], bytes.Repeat([]byte{byte(w + 1)}, size)) {
 			t.Errorf("region %d holds the wrong bytes", w)
+		}
+	}
+}
+
+// TestCloseRacesIOWithFaults is TestCloseRacesIO (file_race_test.go) with
+// the kernel misbehaving: every other transfer comes back -EINTR or short
+// while files are closed under ReadAt, WriteAt, Read and Write and other
+// goroutines open new files that reuse the descriptor numbers. Retrying
+// EINTR must stop at Close, and no byte may land in another file.
+func TestCloseRacesIOWithFaults(t *testing.T) {
+	needRing(t)
+	transfers := func(c ring.Opcode, _ int) bool { return c == ring.OpRead || c == ring.OpWrite }
+	inject(t, &sched.FaultPlan{Match: transfers, Ops: []sched.Fault{{Errno: unix.EINTR}, {}, {Short: true}, {}}, Repeat: true})
+	const rounds, ioers, openers, size = 30, 4, 3, 4096
+	dir := t.TempDir()
+	var mu sync.Mutex
+	pats := map[string]byte{}
+	next := 0
+	create := func() (*uringfs.File, byte) {
+		mu.Lock()
+		next++
+		pat := byte(next%250 + 1)
+		p := filepath.Join(dir, fmt.Sprintf("f%04d", next))
+		pats[p] = pat
+		mu.Unlock()
+		f, err := uringfs.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.WriteAt(bytes.Repeat([]byte{pat}, size), 0); n != size || err != nil {
+			t.Fatalf("WriteAt = %d, %v", n, err)
+		}
+		return f, pat
+	}
+	for r := 0; r < rounds && !t.Failed(); r++ {
+		f, pat := create()
+		var wg sync.WaitGroup
+		for i := 0; i < ioers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := bytes.Repeat([]byte{pat}, 300)
+				buf := make([]byte, 300)
+				for k := 0; ; k++ {
+					var n int
+					var err error
+					off := int64(k*300) % (size - 300)
+					switch (i + k) % 4 {
+					case 0:
+						_, err = f.WriteAt(w, off)
+					case 1:
+						n, err = f.ReadAt(buf, off)
+					case 2:
+						// Read and Write move the shared offset: keep it
+						// inside the file.
+						f.Seek(off, io.SeekStart)
+						n, err = f.Read(buf)
+					case 3:
+						f.Seek(off, io.SeekStart)
+						_, err = f.Write(w)
+					}
+					if n > 0 && !bytes.Equal(buf[:n], w[:n]) {
+						t.Errorf("read another file's bytes")
+					}
+					if err != nil {
+						if !errors.Is(err, os.ErrClosed) && err != io.EOF {
+							t.Errorf("I/O racing with Close: %v", err)
+						}
+						return
+					}
+				}
+			}()
+		}
+		for i := 0; i < openers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g, gpat := create()
+				g.Write(bytes.Repeat([]byte{gpat}, 100))
+				g.Close()
+			}()
+		}
+		time.Sleep(time.Millisecond)
+		if err := f.Close(); err != nil {
+			t.Errorf("Close = %v", err)
+		}
+		wg.Wait()
+	}
+	for p, pat := range pats {
+		data := onDisk(t, p)
+		if len(data) != size {
+			t.Errorf("%s is %d bytes, want %d", p, len(data), size)
+		}
+		if i := bytes.IndexFunc(data, func(r rune) bool { return r != rune(pat) }); i >= 0 {
+			t.Errorf("%s holds byte %#x at %d, not its own %#x", p, data[i], i, pat)
 		}
 	}
 }
