@@ -32,10 +32,10 @@ func TestRootFSTOCTOU(t *testing.T) {
 		}
 	}
 	for p, data := range map[string]string{
-		filepath.Join(rootDir, "d", "f"):                  "inside",
-		filepath.Join(rootDir, "d", "sub", "g"):           "inside too",
-		filepath.Join(out, "f"):                           rootSentinel,
-		filepath.Join(out, "sub", "g"):                    rootSentinel,
+		filepath.Join(rootDir, "d", "f"):                 "inside",
+		filepath.Join(rootDir, "d", "sub", "g"):          "inside too",
+		filepath.Join(out, "f"):                          rootSentinel,
+		filepath.Join(out, "sub", "g"):                   rootSentinel,
 		filepath.Join(out, "sub", "secret-name-outside"): rootSentinel,
 	} {
 		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
