@@ -181,18 +181,19 @@ func TestFaultCQE(t *testing.T) {
 			// Every op kind reports the posted errno.
 			plan3 := &sched.FaultPlan{Match: onFd(fd), Ops: []sched.Fault{{Errno: errno}, {Errno: errno}, {Errno: errno}}}
 			restore = sched.InjectFaults(plan3)
-			var st unix.Statx_t
+			// (Statx is left out: it runs on the caller while few ops are
+			// in flight, never reaching the ring.)
 			errs := []error{
 				l.Fsync(ctx, fd, false),
-				l.Statx(ctx, fd, "", unix.AT_EMPTY_PATH, unix.STATX_SIZE, &st),
+				l.Fallocate(ctx, fd, 0, 0, 1<<20),
 				l.Ftruncate(ctx, fd, 1),
 			}
 			restore()
 			for i, err := range errs {
-				wantErrno(t, []string{"Fsync", "Statx", "Ftruncate"}[i], err, errno)
+				wantErrno(t, []string{"Fsync", "Fallocate", "Ftruncate"}[i], err, errno)
 			}
 			if fi, err := os.Stat(fmt.Sprintf("/proc/self/fd/%d", fd)); err != nil || fi.Size() != int64(len(want)) {
-				t.Errorf("failed Ftruncate changed the size: %v, %v", fi.Size(), err)
+				t.Errorf("failed Fallocate or Ftruncate changed the size: %v, %v", fi.Size(), err)
 			}
 		})
 	}
