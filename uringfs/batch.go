@@ -1,9 +1,12 @@
 package uringfs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io/fs"
+	"slices"
+	"sync"
 	"sync/atomic"
 )
 
@@ -49,7 +52,7 @@ type Pending[T any] struct {
 	err       error
 	cancelled atomic.Bool
 	cancelFn  atomic.Pointer[func()] // how to cancel what is in flight now
-	ready     chan<- Handle          // the batch's completion queue
+	queue     *readyQueue            // the batch's completion queue
 }
 
 func newPending[T any]() *Pending[T] { return &Pending[T]{done: make(chan struct{})} }
@@ -120,47 +123,105 @@ func (p *Pending[T]) finish(v T, err error) {
 	p.val, p.err = v, err
 	p.cancelFn.Store(&noCancel)
 	close(p.done)
-	if p.ready != nil {
-		p.ready <- p // never blocks: the queue has room for every handle
+	if p.queue != nil {
+		p.queue.push(p)
 	}
 }
 
 // Batch collects operations and submits them together: on io_uring, one
 // io_uring_enter carries all of them (as far as the ring has room; the rest
-// follow as slots free up). Build a batch from one goroutine: add
-// operations, optionally in chains, then Submit, then Wait for all of them
-// or WaitAny for them one at a time in the order they complete. The handles
-// returned by the add methods are safe to use from any goroutine.
+// follow as slots free up). Add operations, optionally in chains, then
+// Submit; then Wait for all of them, or WaitAny for them one at a time in
+// the order they complete.
 //
-// A Batch is used once: it cannot be submitted twice.
+// A Batch can be reused as a completion queue: operations added after a
+// Submit go out with the next Submit, and WaitAny returns handles of every
+// submission. Keeping 64 reads in flight is: add 64, Submit, then for each
+// handle WaitAny returns, add one read and Submit again.
+//
+// Use a Batch (adding, Submit, Wait, WaitAny) from one goroutine at a time;
+// the handles it returns are safe to use from any goroutine.
 type Batch struct {
-	groups    []*group // in the order added; a group is one op or a chain
-	parent    *Batch   // set for a chain
-	chain     *group   // the chain's group, for a chain
-	handles   []Handle
-	ready     chan Handle
-	returned  int
+	groups []*group // added since the last Submit; a group is one op or a chain
+	parent *Batch   // set for a chain
+	chain  *group   // the chain's group, for a chain
+
+	seq     uint64
+	waiting map[Handle]waitInfo // added, not yet returned by WaitAny or Wait
+	live    int                 // submitted handles in waiting
+	queue   readyQueue
+}
+
+type waitInfo struct {
+	seq       uint64
 	submitted bool
-	shared    bool // ready is shared with other batches (ReadFiles)
-	ctx       context.Context
 }
 
 // group is an operation, or a chain of them linked one to the next.
 type group struct {
-	entries []*entry
-	chain   bool
+	entries   []*entry
+	chain     bool
+	submitted bool
+}
+
+// readyQueue holds completed handles until WaitAny takes them. Completions
+// append under a short lock and never wait, whoever reaps them.
+type readyQueue struct {
+	mu     sync.Mutex
+	items  []Handle
+	signal chan struct{} // a token when items may be non-empty
+}
+
+func (q *readyQueue) push(h Handle) {
+	q.mu.Lock()
+	q.items = append(q.items, h)
+	q.mu.Unlock()
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (q *readyQueue) pop() Handle {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			h := q.items[0]
+			q.items[0] = nil
+			q.items = q.items[1:]
+			q.mu.Unlock()
+			return h
+		}
+		q.mu.Unlock()
+		<-q.signal
+	}
+}
+
+func (q *readyQueue) empty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) == 0
+}
+
+func (q *readyQueue) reset() {
+	q.mu.Lock()
+	q.items = nil
+	q.mu.Unlock()
 }
 
 // NewBatch returns an empty batch.
-func NewBatch() *Batch { return &Batch{} }
+func NewBatch() *Batch {
+	return &Batch{waiting: make(map[Handle]waitInfo), queue: readyQueue{signal: make(chan struct{}, 1)}}
+}
 
 // Chain returns a chain inside b: operations added to it run one after
 // another, each starting only when the previous one succeeded, and a
 // failure (an error, or a read or write that transferred less than asked)
 // completes the rest of the chain with an error wrapping syscall.ECANCELED,
 // as io_uring links do. A typical chain is WriteAt then Sync. The chain is
-// submitted with b, at the place in b where Chain was called; it has no
-// Submit, Wait or WaitAny of its own.
+// submitted with b's next Submit, at the place in b where Chain was called;
+// it has no Submit, Wait or WaitAny of its own, and takes no operations
+// after that Submit.
 func (b *Batch) Chain() *Batch {
 	g := &group{chain: true}
 	root := b.root()
@@ -178,79 +239,115 @@ func (b *Batch) root() *Batch {
 // add records e, whose handle is h.
 func (b *Batch) add(e *entry, h Handle) {
 	root := b.root()
-	if root.submitted {
-		panic("uringfs: operation added to a Batch after Submit")
-	}
 	e.h = h
 	if b.chain != nil {
+		if b.chain.submitted {
+			panic("uringfs: operation added to a chain whose batch was submitted")
+		}
 		b.chain.entries = append(b.chain.entries, e)
 	} else {
 		root.groups = append(root.groups, &group{entries: []*entry{e}})
 	}
-	root.handles = append(root.handles, h)
+	root.seq++
+	root.waiting[h] = waitInfo{seq: root.seq}
 }
 
-// Len returns the number of operations added to b.
-func (b *Batch) Len() int { return len(b.root().handles) }
+// Len returns the number of operations added to b and not yet submitted.
+func (b *Batch) Len() int {
+	n := 0
+	for _, g := range b.root().groups {
+		n += len(g.entries)
+	}
+	return n
+}
 
-var errSubmitted = errors.New("uringfs: Batch submitted twice")
-
-// Submit starts every operation of b and returns without waiting for them.
-// Cancelling ctx cancels every operation of the batch; each one still
-// completes (with an error wrapping ctx.Err() if it had not finished), and
-// Wait returns only after all of them. The error is for the submission as a
-// whole (a second Submit, a closed loop, a done ctx); then every handle is
-// done with that error too.
+// Submit starts the operations added since the previous Submit and returns
+// without waiting for them. Cancelling ctx cancels every one of them; each
+// still completes (with an error wrapping ctx.Err() if it had not
+// finished), and Wait returns only after all of them. The error is for the
+// submission as a whole (a closed loop, a done ctx); then each of its
+// handles is done with that error too.
 func (b *Batch) Submit(ctx context.Context) error {
 	if b.parent != nil {
 		return errors.New("uringfs: Submit called on a chain; submit its batch")
 	}
-	if b.submitted {
-		return errSubmitted
-	}
-	b.submitted = true
-	b.ctx = ctx
-	if b.ready == nil {
-		b.ready = make(chan Handle, len(b.handles))
-	}
-	for _, g := range b.groups {
+	groups := b.groups
+	b.groups = nil
+	for _, g := range groups {
+		g.submitted = true
 		for _, e := range g.entries {
-			e.setReady(b.ready)
+			e.setQueue(&b.queue)
+			w := b.waiting[e.h]
+			w.submitted = true
+			b.waiting[e.h] = w
+			b.live++
 		}
 	}
-	return b.submit(ctx)
+	if len(groups) == 0 {
+		return nil
+	}
+	return b.submit(ctx, groups)
 }
 
-// Wait waits for every operation of b and returns the first error among
-// them in the order they were added (nil if all succeeded; note that a
-// ReadAt that reached end of file reports io.EOF).
+// Wait waits for every submitted operation of b that WaitAny has not
+// returned and returns the first error among them in the order they were
+// added (nil if all succeeded; note that a ReadAt that reached end of file
+// reports io.EOF). WaitAny does not return them afterwards.
 func (b *Batch) Wait() error {
+	type item struct {
+		h   Handle
+		seq uint64
+	}
+	var items []item
+	for h, w := range b.waiting {
+		if w.submitted {
+			items = append(items, item{h, w.seq})
+		}
+	}
+	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.seq, b.seq) })
 	var first error
-	for _, h := range b.root().handles {
-		if err := h.Err(); err != nil && first == nil {
+	for _, it := range items {
+		if err := it.h.Err(); err != nil && first == nil {
 			first = err
 		}
+		delete(b.waiting, it.h)
+	}
+	b.live -= len(items)
+	if b.live == 0 {
+		// Every submitted handle is done and accounted for: what the queue
+		// still holds is stale.
+		b.queue.reset()
 	}
 	return first
 }
 
-// WaitAny waits for the next operation of b to complete and returns its
-// handle: successive calls return every handle once, in the order the
-// operations completed. Compare the result with the handles the add methods
-// returned. It returns nil when every handle has been returned, or when b
-// has not been submitted.
+// WaitAny waits for the next submitted operation of b to complete and
+// returns its handle: successive calls return every handle once, in the
+// order the operations completed. Compare the result with the handles the
+// add methods returned. It returns nil when no submitted operation is left
+// to return.
 func (b *Batch) WaitAny() Handle {
-	if b.parent != nil || !b.submitted || b.returned == len(b.handles) {
+	if b.parent != nil {
 		return nil
 	}
-	b.returned++
-	return <-b.ready
+	for b.live > 0 {
+		h := b.queue.pop()
+		if w, ok := b.waiting[h]; ok && w.submitted {
+			delete(b.waiting, h)
+			b.live--
+			return h
+		}
+	}
+	return nil
 }
 
-// Cancel cancels every operation of b; see Pending.Cancel.
+// Cancel cancels every operation of b that is submitted and not yet
+// returned by Wait or WaitAny; see Pending.Cancel.
 func (b *Batch) Cancel() {
-	for _, h := range b.root().handles {
-		h.Cancel()
+	for h, w := range b.root().waiting {
+		if w.submitted {
+			h.Cancel()
+		}
 	}
 }
 

@@ -38,13 +38,13 @@ type entry struct {
 	// abort completes an entry that was never started, with a raw error.
 	abort    func(err error)
 	failed   bool
-	setReady func(chan<- Handle)
+	setQueue func(*readyQueue)
 	install  func(cancel func())
 }
 
 func newEntry[T any](p *Pending[T]) *entry {
 	return &entry{
-		setReady: func(c chan<- Handle) { p.ready = c },
+		setQueue: func(q *readyQueue) { p.queue = q },
 		install:  p.installCancel,
 	}
 }
@@ -78,7 +78,7 @@ func continueOn[T any](ctx context.Context, p *Pending[T], fn func(ctx context.C
 	}()
 }
 
-func (b *Batch) submit(ctx context.Context) error {
+func (b *Batch) submit(ctx context.Context, groups []*group) error {
 	l, err := loop()
 	if err == nil {
 		err = ctx.Err()
@@ -86,7 +86,7 @@ func (b *Batch) submit(ctx context.Context) error {
 	var ops []*sched.Op
 	var links []bool
 	var ents []*entry
-	for _, g := range b.groups {
+	for _, g := range groups {
 		broken, first := false, len(ops)
 		for _, e := range g.entries {
 			switch {

@@ -26,11 +26,11 @@ type entry struct {
 	// whether the operation succeeded, for the chain it is part of.
 	run      func(ctx context.Context) bool
 	abort    func(err error)
-	setReady func(chan<- Handle)
+	setQueue func(*readyQueue)
 }
 
 func newEntry[T any](p *Pending[T]) *entry {
-	return &entry{setReady: func(c chan<- Handle) { p.ready = c }}
+	return &entry{setQueue: func(q *readyQueue) { p.queue = q }}
 }
 
 // withCancel runs fn with a context that p's Cancel cancels.
@@ -43,16 +43,15 @@ func withCancel[T any](ctx context.Context, p *Pending[T], fn func(ctx context.C
 
 var workSem = make(chan struct{}, 4*runtime.GOMAXPROCS(0))
 
-func (b *Batch) submit(ctx context.Context) error {
+func (b *Batch) submit(ctx context.Context, groups []*group) error {
 	if err := ctx.Err(); err != nil {
-		for _, g := range b.groups {
+		for _, g := range groups {
 			for _, e := range g.entries {
 				e.abort(err)
 			}
 		}
 		return err
 	}
-	groups := b.groups
 	var next atomic.Int64
 	for range min(len(groups), cap(workSem)) {
 		go func() {

@@ -339,8 +339,70 @@ func TestBatchChain(t *testing.T) {
 	if err := b.Wait(); !errors.Is(err, syscall.EBADF) {
 		t.Errorf("Wait: %v, want the first error (EBADF)", err)
 	}
-	if err := b.Submit(bg); err == nil {
-		t.Error("second Submit succeeded")
+	// The batch is reusable: a second Submit carries what was added since.
+	again := b.Stat(p)
+	if err := b.Submit(bg); err != nil {
+		t.Fatal(err)
+	}
+	if h := b.WaitAny(); h != uringfs.Handle(again) {
+		t.Errorf("WaitAny after reuse: %v", h)
+	}
+	if h := b.WaitAny(); h != nil {
+		t.Errorf("WaitAny with nothing left: %v", h)
+	}
+}
+
+// TestBatchQueue uses a Batch as a completion queue that keeps 16 reads in
+// flight: each completion adds and submits one more.
+func TestBatchQueue(t *testing.T) {
+	const total, depth, blk = 3000, 16, 512
+	data := make([]byte, 256*blk)
+	for i := range data {
+		data[i] = byte(i*5 + i/blk)
+	}
+	p := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(p, data, 0o644)
+	f, err := uringfs.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := uringfs.NewBatch()
+	type req struct {
+		buf []byte
+		off int64
+	}
+	reqs := map[uringfs.Handle]req{}
+	started, finished := 0, 0
+	add := func() {
+		r := req{make([]byte, blk), int64(rand.IntN(256) * blk)}
+		reqs[b.ReadAt(f, r.buf, r.off)] = r
+		started++
+	}
+	for range depth {
+		add()
+	}
+	b.Submit(bg)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for h := b.WaitAny(); h != nil; h = b.WaitAny() {
+			r := reqs[h]
+			delete(reqs, h)
+			finished++
+			if err := h.Err(); err != nil || !bytes.Equal(r.buf, data[r.off:r.off+blk]) {
+				t.Errorf("read at %d: %v or wrong bytes", r.off, err)
+				return
+			}
+			if started < total {
+				add()
+				b.Submit(bg)
+			}
+		}
+	}()
+	waitGuard(t, "queue of reads", done)
+	if finished != total || len(reqs) != 0 {
+		t.Errorf("finished %d of %d, %d left", finished, total, len(reqs))
 	}
 }
 

@@ -33,46 +33,45 @@ const readFilesWindow = 128
 // before the loop statement ends.
 func ReadFiles(ctx context.Context, names []string) iter.Seq2[FileData, error] {
 	return func(yield func(FileData, error) bool) {
-		ready := make(chan Handle, readFilesWindow)
+		b := NewBatch()
 		index := make(map[Handle]int, readFilesWindow)
 		next, stopped := 0, false
-		start := func(n int) {
-			b := NewBatch()
-			b.ready, b.shared = ready, true
+		add := func(n int) {
 			for ; n > 0 && next < len(names); n-- {
 				index[b.ReadFile(names[next])] = next
 				next++
 			}
-			if b.Len() > 0 {
+		}
+		add(readFilesWindow)
+		for {
+			// Submit the files added to refill the window when about to
+			// wait: completions that arrived together then refill it with
+			// one io_uring_enter.
+			if !stopped && b.Len() > 0 && b.queue.empty() {
 				b.Submit(ctx) // a failure is reported by each handle
 			}
-		}
-		start(readFilesWindow)
-		for len(index) > 0 {
-			// Take every completion that is there, then refill the window
-			// with one batch: one io_uring_enter for all the new opens.
-			got := 0
-			for h := <-ready; ; {
-				got++
-				i := index[h]
-				delete(index, h)
-				p := h.(*Pending[[]byte])
-				if !stopped && !yield(FileData{Index: i, Name: names[i], Data: p.val}, p.err) {
-					stopped = true
-					for h := range index {
-						h.Cancel()
-					}
-				}
-				select {
-				case h = <-ready:
+			h := b.WaitAny()
+			if h == nil {
+				if !stopped && b.Len() > 0 {
+					b.Submit(ctx)
 					continue
-				default:
 				}
-				break
+				return
 			}
-			if !stopped {
-				start(got)
+			i := index[h]
+			delete(index, h)
+			if stopped {
+				continue
 			}
+			p := h.(*Pending[[]byte])
+			if !yield(FileData{Index: i, Name: names[i], Data: p.val}, p.err) {
+				// Cancel what is in flight and wait for it: its
+				// descriptors are closed when the loop statement ends.
+				stopped = true
+				b.Cancel()
+				continue
+			}
+			add(1)
 		}
 	}
 }
