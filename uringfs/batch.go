@@ -184,23 +184,23 @@ func (q *readyQueue) push(h Handle) {
 
 func (q *readyQueue) pop() Handle {
 	for {
-		q.mu.Lock()
-		if len(q.items) > 0 {
-			h := q.items[0]
-			q.items[0] = nil
-			q.items = q.items[1:]
-			q.mu.Unlock()
+		if h, ok := q.tryPop(); ok {
 			return h
 		}
-		q.mu.Unlock()
 		<-q.signal
 	}
 }
 
-func (q *readyQueue) empty() bool {
+func (q *readyQueue) tryPop() (Handle, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.items) == 0
+	if len(q.items) == 0 {
+		return nil, false
+	}
+	h := q.items[0]
+	q.items[0] = nil
+	q.items = q.items[1:]
+	return h, true
 }
 
 func (q *readyQueue) reset() {
@@ -332,6 +332,29 @@ func (b *Batch) WaitAny() Handle {
 	}
 	for b.live > 0 {
 		h := b.queue.pop()
+		if w, ok := b.waiting[h]; ok && w.submitted {
+			delete(b.waiting, h)
+			b.live--
+			return h
+		}
+	}
+	return nil
+}
+
+// Poll is WaitAny without the waiting: it returns the handle of a
+// completed operation that WaitAny has not returned yet, or nil if none has
+// completed. A loop that keeps many operations in flight polls until
+// nothing is left, adds one operation for each handle it got, and submits
+// them all at once before it waits: one io_uring_enter for the lot.
+func (b *Batch) Poll() Handle {
+	if b.parent != nil {
+		return nil
+	}
+	for b.live > 0 {
+		h, ok := b.queue.tryPop()
+		if !ok {
+			return nil
+		}
 		if w, ok := b.waiting[h]; ok && w.submitted {
 			delete(b.waiting, h)
 			b.live--

@@ -44,19 +44,17 @@ func ReadFiles(ctx context.Context, names []string) iter.Seq2[FileData, error] {
 		}
 		add(readFilesWindow)
 		for {
-			// Submit the files added to refill the window when about to
-			// wait: completions that arrived together then refill it with
-			// one io_uring_enter.
-			if !stopped && b.Len() > 0 && b.queue.empty() {
-				b.Submit(ctx) // a failure is reported by each handle
-			}
-			h := b.WaitAny()
+			// Take what has completed; when nothing has, submit the files
+			// added to refill the window, all with one io_uring_enter, and
+			// wait.
+			h := b.Poll()
 			if h == nil {
 				if !stopped && b.Len() > 0 {
-					b.Submit(ctx)
-					continue
+					b.Submit(ctx) // a failure is reported by each handle
 				}
-				return
+				if h = b.WaitAny(); h == nil {
+					return
+				}
 			}
 			i := index[h]
 			delete(index, h)
