@@ -45,12 +45,20 @@ type Flight struct {
 	uds      []atomic.Uint64 // user_data of each op while it is in the ring, else 0
 	opCancel []atomic.Bool   // CancelOp requests
 	left     atomic.Int64    // ops whose completion has not been signalled
-	done     chan struct{}
+	// A flight of one op, the common case, keeps its per-op state here.
+	ud1 [1]atomic.Uint64
+	oc1 [1]atomic.Bool
 
 	cancelOnce sync.Once
 	cancelled  atomic.Bool
-	cancelCh   chan struct{} // closed by the first cancel
-	cause      atomic.Value  // error: why the flight was cancelled
+	cause      atomic.Value // error: why the flight was cancelled
+
+	// The channels are made only for those who ask: most flights are
+	// followed through notify alone.
+	mu       sync.Mutex
+	finished bool
+	done     chan struct{} // closed when finished
+	cancelCh chan struct{} // closed by the first cancel
 
 	next   int         // first chain not yet handed to the ring (Start, then the feeder)
 	stopFn func() bool // stops the context.AfterFunc, if one was registered
@@ -98,14 +106,11 @@ func (l *Loop) Start(ctx context.Context, ops []*Op, links []bool, notify func(i
 	}
 	defer l.leave()
 
-	f := &Flight{
-		l:        l,
-		ops:      ops,
-		notify:   notify,
-		uds:      make([]atomic.Uint64, len(ops)),
-		opCancel: make([]atomic.Bool, len(ops)),
-		done:     make(chan struct{}),
-		cancelCh: make(chan struct{}),
+	f := &Flight{l: l, ops: ops, notify: notify}
+	if len(ops) == 1 {
+		f.uds, f.opCancel = f.ud1[:], f.oc1[:]
+	} else {
+		f.uds, f.opCancel = make([]atomic.Uint64, len(ops)), make([]atomic.Bool, len(ops))
 	}
 	// Chains, cut where an op cannot be prepared.
 	var failed []int
@@ -181,12 +186,35 @@ func (l *Loop) Start(ctx context.Context, ops []*Op, links []bool, notify func(i
 
 // Done returns a channel that is closed when every op of the flight has
 // completed.
-func (f *Flight) Done() <-chan struct{} { return f.done }
+func (f *Flight) Done() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		f.done = make(chan struct{})
+		if f.finished {
+			close(f.done)
+		}
+	}
+	return f.done
+}
 
 // Wait waits for every op of the flight and returns Err.
 func (f *Flight) Wait() error {
-	<-f.done
+	<-f.Done()
 	return f.Err()
+}
+
+// cancelChan returns a channel closed once the flight is cancelled.
+func (f *Flight) cancelChan() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cancelCh == nil {
+		f.cancelCh = make(chan struct{})
+		if f.cancelled.Load() {
+			close(f.cancelCh)
+		}
+	}
+	return f.cancelCh
 }
 
 // Err returns, once the flight is done, why it was cut short: the context's
@@ -194,12 +222,10 @@ func (f *Flight) Wait() error {
 // and at least one op ended with -ECANCELED or -EINTR. Otherwise, and before
 // the flight is done, it returns nil; op results are in each op's Res.
 func (f *Flight) Err() error {
-	select {
-	case <-f.done:
-	default:
-		return nil
-	}
-	if !f.cancelled.Load() {
+	f.mu.Lock()
+	finished := f.finished
+	f.mu.Unlock()
+	if !finished || !f.cancelled.Load() {
 		return nil
 	}
 	for _, op := range f.ops {
@@ -239,8 +265,12 @@ func (f *Flight) CancelOp(i int) {
 func (f *Flight) cancel(cause error, mayBlock bool) {
 	f.cancelOnce.Do(func() {
 		f.cause.Store(cause)
+		f.mu.Lock()
 		f.cancelled.Store(true)
-		close(f.cancelCh)
+		if f.cancelCh != nil {
+			close(f.cancelCh)
+		}
+		f.mu.Unlock()
 	})
 	if f.s == nil {
 		return
@@ -271,7 +301,12 @@ func (f *Flight) release() {
 	if f.stopFn != nil {
 		f.stopFn()
 	}
-	close(f.done)
+	f.mu.Lock()
+	f.finished = true
+	if f.done != nil {
+		close(f.done)
+	}
+	f.mu.Unlock()
 	f.l.leave()
 }
 
@@ -382,6 +417,7 @@ func (f *Flight) claimWait(idx *[]uint32, n int) bool {
 		defer s.chainMu.Unlock()
 	}
 	got := len(*idx)
+	cancelled := f.cancelChan()
 	for len(*idx)-got < n {
 		select {
 		case i := <-s.free:
@@ -393,7 +429,7 @@ func (f *Flight) claimWait(idx *[]uint32, n int) bool {
 		select {
 		case i := <-s.free:
 			*idx = append(*idx, i)
-		case <-f.cancelCh:
+		case <-cancelled:
 		case <-s.l.closing:
 			f.cancel(ErrClosed, true)
 		}
