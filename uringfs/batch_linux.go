@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -419,22 +420,18 @@ func (b *Batch) ReadFile(name string) *Pending[[]byte] {
 	m.op.Fd, m.op.Path, m.op.Flags = unix.AT_FDCWD, name, uint32(os.O_RDONLY|unix.O_CLOEXEC)
 	e.op = &m.op
 	e.start = func(ctx context.Context, l *sched.Loop) bool {
-		m.l = l
-		m.ctx, m.cancel = context.WithCancel(ctx)
-		h.setCancel(m.cancel)
+		m.l, m.ctx = l, ctx
+		if ctx.Done() != nil {
+			// The open goes with the batch, whose flight follows ctx; the
+			// later steps are flights of their own, cancelled from here.
+			m.stop = context.AfterFunc(ctx, m.cancelStep)
+		}
 		return true
 	}
-	e.fail = func(err error) {
-		m.cancel()
-		h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err})
-	}
+	e.fail = func(err error) { m.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err}) }
 	e.abort = func(err error) { h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err}) }
-	// The batch's own cancellation of the open is not needed: the open
-	// runs in the batch's flight, whose context is m.ctx's parent, and
-	// Pending.Cancel cancels m.ctx, which the later stages use. For the open
-	// itself, install chains the flight's CancelOp after m.cancel.
-	e.install = func(cancel func()) {
-		h.setCancel(func() { m.cancel(); cancel() })
+	e.install = func(cancelOpen func()) {
+		h.setCancel(func() { cancelOpen(); m.cancelStep() })
 	}
 	e.end = func(context.Context) { m.opened() }
 	b.add(e, h)
@@ -445,30 +442,56 @@ func (b *Batch) ReadFile(name string) *Pending[[]byte] {
 // then reads until end of file, then close. Each step is submitted from
 // the completion of the previous one, so a file costs no goroutine.
 type readFileOp struct {
-	h      *Pending[[]byte]
-	name   string
-	l      *sched.Loop
-	ctx    context.Context // cancelled by the handle's Cancel
-	cancel context.CancelFunc
-	op     sched.Op
-	fd     int
-	stat   int64 // the size fstat reported
-	data   []byte
-	err    error // the result, once the reads are over
+	h    *Pending[[]byte]
+	name string
+	l    *sched.Loop
+	ctx  context.Context // the batch's
+	stop func() bool     // stops the AfterFunc on ctx, if any
+	cur  atomic.Pointer[stepRef]
+	op   sched.Op
+	fd   int
+	stat int64 // the size fstat reported
+	data []byte
+	err  error // the result, once the reads are over
 }
 
 func (m *readFileOp) pathErr(op string, err error) error {
 	return &fs.PathError{Op: op, Path: m.name, Err: err}
 }
 
-// step submits m.op again, with next to run on its completion. A failure to
-// submit is handled as the op's failure.
-func (m *readFileOp) step(ctx context.Context, next func()) {
+// stepRef is the flight of one step, once Start has returned it.
+type stepRef struct{ f atomic.Pointer[sched.Flight] }
+
+// cancelled reports why the ReadFile was cancelled, or nil.
+func (m *readFileOp) cancelled() error { return cancelCause(m.ctx, m.h) }
+
+// cancelStep cancels the step in flight. A step whose flight is not known
+// yet is cancelled by step itself, which checks after publishing it.
+func (m *readFileOp) cancelStep() {
+	if st := m.cur.Load(); st != nil {
+		if f := st.f.Load(); f != nil {
+			f.Cancel()
+		}
+	}
+}
+
+// step submits m.op, with next to run on its completion. A failure to
+// submit is handled as the op's cancellation.
+func (m *readFileOp) step(next func()) {
+	st := new(stepRef)
+	m.cur.Store(st)
 	ops := [1]*sched.Op{&m.op}
-	if _, err := m.l.Start(ctx, ops[:], nil, func(int) { next() }); err != nil {
-		// A done context or a closed loop: the op counts as cancelled.
+	f, err := m.l.Start(background, ops[:], nil, func(int) { next() })
+	if err != nil {
 		m.op.Res = -int32(unix.ECANCELED)
 		next()
+		return
+	}
+	st.f.Store(f)
+	if m.cancelled() != nil {
+		// Cancel came before the flight was known. step runs on a reaper,
+		// which must not wait for a cancel slot.
+		go f.Cancel()
 	}
 }
 
@@ -476,12 +499,12 @@ func (m *readFileOp) opened() {
 	res := m.op.Res
 	if res < 0 {
 		if interrupted(res) {
-			if cause := cancelCause(m.ctx, m.h); cause != nil {
+			if cause := m.cancelled(); cause != nil {
 				m.finish(nil, m.pathErr("open", cause))
 				return
 			}
 			if res != -int32(unix.ECANCELED) {
-				m.step(m.ctx, m.opened) // EINTR: open again
+				m.step(m.opened) // EINTR: open again
 				return
 			}
 		}
@@ -504,13 +527,13 @@ func (m *readFileOp) opened() {
 }
 
 func (m *readFileOp) read() {
-	if cause := m.ctx.Err(); cause != nil {
+	if cause := m.cancelled(); cause != nil {
 		m.err = m.pathErr("read", cause)
 		m.close()
 		return
 	}
 	m.op = sched.Op{Code: ring.OpRead, Fd: m.fd, Buf: m.data[len(m.data):cap(m.data)], Off: -1}
-	m.step(m.ctx, m.readDone)
+	m.step(m.readDone)
 }
 
 func (m *readFileOp) readDone() {
@@ -525,7 +548,7 @@ func (m *readFileOp) readDone() {
 	case res == 0:
 		m.close()
 	case interrupted(res):
-		if cause := cancelCause(m.ctx, m.h); cause != nil {
+		if cause := m.cancelled(); cause != nil {
 			m.err = m.pathErr("read", cause)
 			m.close()
 		} else if res == -int32(unix.ECANCELED) {
@@ -552,6 +575,8 @@ func (m *readFileOp) close() {
 }
 
 func (m *readFileOp) finish(data []byte, err error) {
-	m.cancel()
+	if m.stop != nil {
+		m.stop()
+	}
 	m.h.finish(data, err)
 }
