@@ -25,10 +25,13 @@
 //
 // For each workload, goroutine count and engine the table shows IOPS, the
 // ratio to os, the spread over rounds, MiB/s, wall ns per op, CPU time per
-// op (getrusage user+sys over ops), OS threads the phase added (peak of
-// /proc/self/status Threads minus the count before), and for uringfs the
-// loop counters over the phase: SQEs per io_uring_enter, the share of
-// submissions that completed inline, and parks per op.
+// op (getrusage user+sys over ops) and its user share, OS threads the phase
+// added (peak of /proc/self/status Threads minus the count before), for
+// uringfs the loop counters over the phase (share of buffered ops finished by
+// RWF_NOWAIT on the caller, SQEs per io_uring_enter, share of ring
+// submissions that completed inline, parks per op), and others%: the CPU
+// time other processes took during the phase, from /proc/stat, as a share of
+// all CPUs. A row with a high others% was measured on a shared machine.
 //
 // Flags:
 //
