@@ -400,8 +400,10 @@ func TestCloseRacesIOWithFaults(t *testing.T) {
 	}
 	for p, pat := range pats {
 		data := onDisk(t, p)
-		if len(data) != size {
-			t.Errorf("%s is %d bytes, want %d", p, len(data), size)
+		// Seek then Write is not atomic among goroutines sharing the
+		// offset, so a Write may extend the file: with its own byte.
+		if len(data) < size {
+			t.Errorf("%s is %d bytes, want at least %d", p, len(data), size)
 		}
 		if i := bytes.IndexFunc(data, func(r rune) bool { return r != rune(pat) }); i >= 0 {
 			t.Errorf("%s holds byte %#x at %d, not its own %#x", p, data[i], i, pat)
