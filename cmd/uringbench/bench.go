@@ -1,0 +1,221 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+)
+
+// bench is one run of the tool.
+type bench struct {
+	cfg   *config
+	prog  *progress
+	files fileSet
+	notes []string
+	fio   string // path of fio when -fio found it
+}
+
+func (b *bench) notef(format string, args ...any) {
+	b.notes = append(b.notes, fmt.Sprintf(format, args...))
+}
+
+// run makes the test files, runs the plan one phase at a time (in a child
+// process where needed) and builds the report from the results.
+func (b *bench) run() (*report, error) {
+	cfg := b.cfg
+	work, err := os.MkdirTemp(cfg.dir, "uringbench-")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.keep {
+		b.notef("test files kept in %s", work)
+	} else {
+		defer os.RemoveAll(work)
+		// An interrupted run must not leave hundreds of MiB in -dir.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		done := make(chan struct{})
+		defer func() { signal.Stop(sig); close(done) }()
+		go func() {
+			select {
+			case <-sig:
+				b.prog.clear()
+				os.RemoveAll(work)
+				fmt.Fprintln(b.prog.w, "uringbench: interrupted; removed", work)
+				os.Exit(130)
+			case <-done:
+			}
+		}()
+	}
+	workloads := slices.Clone(cfg.workloads)
+	wantDirect := slices.ContainsFunc(workloads, needsDirect)
+	direct, directState := false, "not tried"
+	if wantDirect {
+		if !cfg.direct {
+			b.notef("-direct=false: O_DIRECT workloads skipped")
+		} else if err := probeDirect(work, cfg.bs); err != nil {
+			b.notef("O_DIRECT is unsupported on %s (%v): running only the buffered workloads", cfg.dir, err)
+			directState = "UNSUPPORTED"
+		} else {
+			direct, directState = true, "supported"
+		}
+		if !direct {
+			workloads = slices.DeleteFunc(workloads, needsDirect)
+		}
+	}
+	if cfg.fio {
+		switch {
+		case !direct || !slices.Contains(workloads, wRandReadDirect):
+			b.notef("fio: skipped (it runs only %s, which is not running)", wRandReadDirect)
+		default:
+			if b.fio = fioPath(); b.fio == "" {
+				b.notef("fio: skipped (not found on PATH)")
+			}
+		}
+	}
+	if err := b.prepare(work, workloads); err != nil {
+		return nil, err
+	}
+
+	loadStart := loadAvg()
+	plan := b.plan(workloads)
+	results := make([]phaseResult, 0, len(plan))
+	started := time.Now()
+	for i, spec := range plan {
+		label := fmt.Sprintf("[%d/%d] round %d/%d %s g=%d %s", i+1, len(plan), spec.Round, cfg.rounds, spec.Workload, spec.Goroutines, spec.Engine)
+		onProgress := func(ops int64, elapsed time.Duration) {
+			if ops < 0 || elapsed <= 0 {
+				b.prog.show("%s: %.1fs (total %.0fs)", label, elapsed.Seconds(), time.Since(started).Seconds())
+				return
+			}
+			b.prog.show("%s: %.1fs %s ops/s (total %.0fs)", label, elapsed.Seconds(), fmtCount(float64(ops)/elapsed.Seconds()), time.Since(started).Seconds())
+		}
+		onProgress(-1, 0)
+		var r phaseResult
+		switch {
+		case spec.Engine == engineFio:
+			r = runFio(b.fio, spec, onProgress)
+		case cfg.isolate || spec.Engine == engineSyscall:
+			r = runChild(spec, onProgress)
+		default:
+			r = runPhase(spec, onProgress)
+		}
+		results = append(results, r)
+	}
+	b.prog.clear()
+
+	rows := summarize(results)
+	rep := &report{
+		Machine: machineInfo{
+			GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+			NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
+			Kernel: kernelRelease(), Dir: cfg.dir, FS: fsType(cfg.dir), Direct: directState, Backend: "-",
+			LoadStart: loadStart, LoadEnd: loadAvg(),
+		},
+		Rows:   rows,
+		Phases: results,
+		Config: map[string]any{
+			"size": cfg.size, "hot_size": cfg.hotSize, "bs": cfg.bs, "duration_ns": cfg.duration,
+			"rounds": cfg.rounds, "workloads": workloads, "engines": cfg.engines, "isolate": cfg.isolate,
+			"goroutines": cfg.goroutines, "hot_goroutines": cfg.hotGor, "readfile_goroutines": cfg.readFileGor, "files": cfg.files,
+		},
+	}
+	worst := 0.0
+	for _, s := range rows {
+		worst = max(worst, s.OthersPct)
+	}
+	if worst > 10 {
+		b.notef("other processes used up to %.0f%% of the CPUs during some phases (others%% column): those rows are suspect", worst)
+	}
+	b.backendNotes(rep, results)
+	b.fioNotes(rows)
+	if slices.Contains(workloads, wReadFile) {
+		b.notef("readfile: os.ReadFile against uringfs.ReadFile, %d files of %d bytes", cfg.files, cfg.bs)
+	}
+	rep.Notes = b.notes
+	return rep, nil
+}
+
+// plan lists the phases: for each round, workload and goroutine count, every
+// engine once, starting with a different engine each round so that none
+// always runs first or last.
+func (b *bench) plan(workloads []string) []phaseSpec {
+	cfg := b.cfg
+	var plan []phaseSpec
+	for round := 1; round <= cfg.rounds; round++ {
+		for _, w := range workloads {
+			var counts []int
+			switch w {
+			case wRandReadHot:
+				counts = cfg.hotGor
+			case wSeqWrite:
+				counts = []int{1}
+			case wReadFile:
+				counts = []int{cfg.readFileGor}
+			default:
+				counts = cfg.goroutines
+			}
+			engines := slices.Clone(cfg.engines)
+			if w == wRandReadDirect && b.fio != "" {
+				engines = append(engines, engineFio)
+			}
+			k := (round - 1) % len(engines)
+			engines = append(engines[k:], engines[:k]...)
+			for _, g := range counts {
+				for _, e := range engines {
+					plan = append(plan, phaseSpec{
+						Workload: w, Goroutines: g, Engine: e, Round: round,
+						Duration: cfg.duration, BS: cfg.bs, Files: b.files,
+					})
+				}
+			}
+		}
+	}
+	return plan
+}
+
+// backendNotes says which backend the uringfs engines really ran on.
+func (b *bench) backendNotes(rep *report, results []phaseResult) {
+	seen := map[string]bool{}
+	for _, r := range results {
+		if r.Engine == engineOS || r.Engine == engineFio || r.Backend == "" {
+			continue
+		}
+		if r.Engine == engineUring && rep.Machine.Backend == "-" {
+			rep.Machine.Backend = r.Backend
+		}
+		key := r.Engine + "/" + r.Backend
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if r.Engine == engineUring && r.Backend != "uring" {
+			b.notef("engine uring ran on the %s backend (%s)", r.Backend, r.Reason)
+		}
+		if r.Engine == engineSyscall && r.Backend != "syscall" {
+			b.notef("engine syscall ran on the %s backend: URINGFS_BACKEND=syscall was not honoured", r.Backend)
+		}
+	}
+}
+
+// fioNotes puts uring's standing against fio in words.
+func (b *bench) fioNotes(rows []summary) {
+	if b.fio == "" {
+		return
+	}
+	fioIOPS := map[int]float64{}
+	for _, s := range rows {
+		if s.Workload == wRandReadDirect && s.Engine == engineFio {
+			fioIOPS[s.Goroutines] = s.IOPS
+		}
+	}
+	for _, s := range rows {
+		if s.Workload == wRandReadDirect && s.Engine != engineFio && s.Engine != engineOS && fioIOPS[s.Goroutines] > 0 {
+			b.notef("%s g=%d: %s is %.2fx fio (io_uring, iodepth %d)", s.Workload, s.Goroutines, s.Engine, s.IOPS/fioIOPS[s.Goroutines], s.Goroutines)
+		}
+	}
+}

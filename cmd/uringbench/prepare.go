@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+)
+
+// probeDirect checks that the file system under dir takes O_DIRECT opens and
+// reads; tmpfs and some FUSE file systems refuse them with EINVAL.
+func probeDirect(dir string, bs int64) error {
+	name := filepath.Join(dir, "direct-probe")
+	defer os.Remove(name)
+	if err := os.WriteFile(name, make([]byte, bs), 0o644); err != nil {
+		return err
+	}
+	if oDirect == 0 {
+		return errors.New("no O_DIRECT on " + runtime.GOOS)
+	}
+	f, err := os.OpenFile(name, os.O_RDONLY|oDirect, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.ReadAt(alignedBuf(bs), 0); err != nil {
+		return err
+	}
+	return nil
+}
+
+// prepare writes the test files the workloads need, outside any measurement.
+func (b *bench) prepare(work string, workloads []string) error {
+	cfg := b.cfg
+	if slices.ContainsFunc(workloads, needsDirect) {
+		b.files.Data, b.files.DataSize = filepath.Join(work, "data"), cfg.size/cfg.bs*cfg.bs
+		if err := b.writeFile(b.files.Data, b.files.DataSize); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(workloads, wRandReadHot) {
+		b.files.Hot, b.files.HotSize = filepath.Join(work, "hot"), cfg.hotSize/cfg.bs*cfg.bs
+		if err := b.writeFile(b.files.Hot, b.files.HotSize); err != nil {
+			return err
+		}
+		// Read it once so that every page is cached, whatever the writes left.
+		if _, err := os.ReadFile(b.files.Hot); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(workloads, wSeqWrite) {
+		b.files.SeqDir, b.files.SeqSize = work, cfg.size
+	}
+	if slices.Contains(workloads, wReadFile) {
+		b.files.SmallDir, b.files.SmallCount = filepath.Join(work, "small"), cfg.files
+		if err := os.Mkdir(b.files.SmallDir, 0o755); err != nil {
+			return err
+		}
+		data := make([]byte, cfg.bs)
+		for i := range cfg.files {
+			if i%100 == 0 {
+				b.prog.show("preparing %d small files: %d", cfg.files, i)
+			}
+			data[0] = byte(i)
+			if err := os.WriteFile(smallName(b.files.SmallDir, i), data, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeFile writes size bytes of varied (not compressible, not all zero)
+// data and syncs them, so that O_DIRECT reads find them on the device.
+func (b *bench) writeFile(name string, size int64) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 1<<20)
+	var x uint64 = 0x9E3779B97F4A7C15
+	for i := range buf {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		buf[i] = byte(x)
+	}
+	for off := int64(0); off < size; off += int64(len(buf)) {
+		if off%(16<<20) == 0 {
+			b.prog.show("preparing %s: %d/%d MiB", name, off>>20, size>>20)
+		}
+		copy(buf, strconv.FormatInt(off, 16)) // every MiB differs
+		if _, err := f.Write(buf[:min(int64(len(buf)), size-off)]); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
