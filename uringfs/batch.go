@@ -44,8 +44,20 @@ type Handle interface {
 	Err() error
 }
 
-// Pending is an operation in flight and, once it is done, its result. Its
+// Pending is an operation in flight and, once it is done, its result: the
+// handle that the Async functions and the add methods of Batch return. Its
 // methods are safe for concurrent use.
+//
+// A buffer given to an asynchronous read or write belongs to the kernel
+// from the call until the handle is done (Done is closed, Wait returns): do
+// not read, write or reuse it before. After that nothing touches it again,
+// also when the operation was cancelled, because a cancelled operation is
+// reported done only once the kernel has confirmed that it stopped. The
+// same holds for the File an operation uses: Close waits for the
+// operations in flight on it.
+//
+// On the io_uring backend a Pending costs no goroutine while it waits: its
+// completion is recorded by whoever reaps it from the ring.
 type Pending[T any] struct {
 	done      chan struct{}
 	val       T

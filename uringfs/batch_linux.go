@@ -80,10 +80,9 @@ func continueOn[T any](ctx context.Context, p *Pending[T], fn func(ctx context.C
 }
 
 func (b *Batch) submit(ctx context.Context, groups []*group) error {
+	// A done ctx is reported by Start, after the argument checks of start,
+	// which come first in the synchronous methods too.
 	l, err := loop()
-	if err == nil {
-		err = ctx.Err()
-	}
 	var ops []*sched.Op
 	var links []bool
 	var ents []*entry
@@ -159,7 +158,7 @@ func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
 		h.finish(n, err)
 	}
 	e.fail = func(err error) { done(0, f.wrapErr("read", err)) }
-	e.abort = func(err error) { h.finish(0, f.wrapErr("read", err)) }
+	e.abort = func(err error) { h.finish(0, wrapFileErr(f, "read", err)) }
 	more := func(ctx context.Context, n int) {
 		continueOn(ctx, h, func(ctx context.Context) {
 			m, err := f.ReadAtContext(ctx, p[n:], off+int64(n))
@@ -188,6 +187,15 @@ func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
 	}
 	b.add(e, h)
 	return h
+}
+
+// wrapFileErr is f.wrapErr that also works on a nil File, whose methods
+// all report os.ErrInvalid.
+func wrapFileErr(f *File, op string, err error) error {
+	if f == nil {
+		return os.ErrInvalid
+	}
+	return f.wrapErr(op, err)
 }
 
 // closedOr is the error of an op cancelled by no one in particular: Close
@@ -241,7 +249,7 @@ func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
 		h.finish(n, err)
 	}
 	e.fail = func(err error) { done(0, f.wrapErr("write", err)) }
-	e.abort = func(err error) { h.finish(0, f.wrapErr("write", err)) }
+	e.abort = func(err error) { h.finish(0, wrapFileErr(f, "write", err)) }
 	more := func(ctx context.Context, n int) {
 		continueOn(ctx, h, func(ctx context.Context) {
 			m, err := f.WriteAtContext(ctx, p[n:], off+int64(n))
@@ -298,7 +306,7 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 		h.finish(struct{}{}, err)
 	}
 	e.fail = func(err error) { done(f.wrapErr("sync", err)) }
-	e.abort = func(err error) { h.finish(struct{}{}, f.wrapErr("sync", err)) }
+	e.abort = func(err error) { h.finish(struct{}{}, wrapFileErr(f, "sync", err)) }
 	e.end = func(ctx context.Context) {
 		switch res := op.Res; {
 		case res >= 0:

@@ -128,6 +128,54 @@ func TestAsyncAgainstOS(t *testing.T) {
 		_, werr = nof.ReadAt(b, 0)
 		_, gerr = nf.ReadAtAsync(bg, b, 0).Wait()
 		sameErr(t, "ReadAt on nil", werr, gerr, dir)
+		// A done context: argument errors still come first, as in the
+		// synchronous methods.
+		done, cancel := context.WithCancel(bg)
+		cancel()
+		_, gerr = nf.WriteAtAsync(done, b, 0).Wait()
+		sameErr(t, "WriteAt on nil, done ctx", os.ErrInvalid, gerr, dir)
+		of2, _ := uringfs.Open(p)
+		defer of2.Close()
+		wn, werr := of2.ReadAtContext(done, nil, 0)
+		gn, gerr := of2.ReadAtAsync(done, nil, 0).Wait()
+		if wn != gn {
+			t.Errorf("ReadAt(nil) with a done ctx: %d vs %d", wn, gn)
+		}
+		sameErr(t, "ReadAt(nil) with a done ctx", werr, gerr, dir)
+		wn, werr = of2.ReadAtContext(done, b, 0)
+		gn, gerr = of2.ReadAtAsync(done, b, 0).Wait()
+		sameErr(t, "ReadAt with a done ctx", werr, gerr, dir)
+		_, werr = uringfs.ReadFileContext(done, p)
+		_, gerr = uringfs.ReadFileAsync(done, p).Wait()
+		sameErr(t, "ReadFile with a done ctx", werr, gerr, dir)
+	})
+
+	t.Run("CloseInFlight", func(t *testing.T) {
+		// Close while reads are in flight: Close waits for them, and each
+		// ends with its data or with os.ErrClosed, never a hang.
+		for range 20 {
+			f, err := uringfs.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hs []*uringfs.Pending[int]
+			bufs := make([][]byte, len(data)/1000)
+			for i := range bufs {
+				bufs[i] = make([]byte, 1000)
+				hs = append(hs, f.ReadAtAsync(bg, bufs[i], int64(i*1000)))
+			}
+			f.Close()
+			for i, h := range hs {
+				waitGuard(t, "read racing Close", h.Done())
+				n, err := h.Wait()
+				if err == nil && (n != 1000 || !bytes.Equal(bufs[i], data[i*1000:i*1000+1000])) {
+					t.Fatalf("read %d: %d bytes, wrong data", i, n)
+				}
+				if err != nil && !errors.Is(err, os.ErrClosed) {
+					t.Fatalf("read %d racing Close: %v", i, err)
+				}
+			}
+		}
 	})
 
 	t.Run("OpenFile", func(t *testing.T) {
