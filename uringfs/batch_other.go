@@ -41,7 +41,9 @@ func withCancel[T any](ctx context.Context, p *Pending[T], fn func(ctx context.C
 	return fn(cctx)
 }
 
-var workSem = make(chan struct{}, 4*runtime.GOMAXPROCS(0))
+// workSem bounds the operations running at once, over all batches; see
+// sched's pool for why the bound is loose.
+var workSem = make(chan struct{}, max(64, 4*runtime.GOMAXPROCS(0)))
 
 func (b *Batch) submit(ctx context.Context, groups []*group) error {
 	if err := ctx.Err(); err != nil {

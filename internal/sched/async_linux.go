@@ -26,7 +26,9 @@ import (
 //
 // On the syscall backend (and for opcodes the kernel's probe lacks) the same
 // API runs the operations on a bounded set of goroutines: at most
-// poolSize() system calls of all Flights run at once.
+// poolSize() system calls of all Flights run at once. Operations that can
+// block indefinitely (pipes, FIFOs) hold a place while they block, so many
+// of them in flight at once delay the others until they return.
 //
 // The buffer-liveness invariant holds as for Do: an Op and everything it
 // references belong to the kernel from Start until its completion is
@@ -520,7 +522,11 @@ var (
 	poolSem  chan struct{}
 )
 
-func poolSize() int { return 4 * runtime.GOMAXPROCS(0) }
+// poolSize bounds the system calls the pool runs at once. A call that
+// blocks for good (a read of a pipe nobody writes) holds its place while it
+// blocks, so the bound is not tight: at least 64, the depth that keeps a
+// device busy.
+func poolSize() int { return max(64, 4*runtime.GOMAXPROCS(0)) }
 
 func (f *Flight) runPool() {
 	poolOnce.Do(func() { poolSem = make(chan struct{}, poolSize()) })
