@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -329,4 +330,29 @@ func TestStartArgs(t *testing.T) {
 		}
 		<-f.Done()
 	})
+}
+
+// TestStartNoGoroutinePerOp checks that ops waiting in the ring cost no
+// goroutine: 200 blocked pipe reads in flight leave the goroutine count as
+// it was (give or take the runtime's own).
+func TestStartNoGoroutinePerOp(t *testing.T) {
+	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1, Entries: 512})
+	const n = 200
+	ps := newPipes(t, n)
+	ops := make([]*sched.Op, n)
+	for i := range ops {
+		ops[i] = &sched.Op{Code: ring.OpRead, Fd: ps.r[i], Buf: make([]byte, 8), Off: -1}
+	}
+	before := runtime.NumGoroutine()
+	f, err := l.Start(bg, ops, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	during := runtime.NumGoroutine()
+	f.Cancel()
+	hangGuard(t, "cancelled pipe reads", f.Done())
+	if during-before > 5 {
+		t.Errorf("%d goroutines with %d ops in flight, %d before", during, n, before)
+	}
 }
