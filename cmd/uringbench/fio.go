@@ -54,7 +54,8 @@ func runFio(fio string, spec phaseSpec, onProgress func(ops int64, elapsed time.
 		"--iodepth=" + strconv.Itoa(spec.Goroutines), "--numjobs=1",
 		"--norandommap", "--randrepeat=0", "--time_based",
 		"--ramp_time=" + strconv.FormatInt(ramp.Milliseconds(), 10) + "ms",
-		"--runtime=" + strconv.FormatInt((spec.Duration-ramp).Milliseconds(), 10) + "ms",
+		// fio reads a runtime of 0 as "no limit".
+		"--runtime=" + strconv.FormatInt(max((spec.Duration-ramp).Milliseconds(), 1), 10) + "ms",
 		"--output-format=json",
 	}
 	cmd := exec.Command(fio, args...)
