@@ -108,7 +108,11 @@ type Loop struct {
 
 const loopClosedBit = int64(1) << 62
 
-// New builds a Loop.
+// New builds a Loop. With Backend "" any failure to set up io_uring falls
+// back to syscalls, a transient one (ENOMEM, EMFILE: the locked-memory or fd
+// limit) as well as a refusal (ENOSYS, EPERM): a loop that works beats an
+// error, and FallbackReason keeps the cause. With Backend "uring" the error
+// is returned, wrapping ErrUnavailable.
 func New(cfg Config) (*Loop, error) {
 	l := &Loop{drained: make(chan struct{}), closing: make(chan struct{})}
 	if !cfg.RingMetadata {
