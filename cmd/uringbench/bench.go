@@ -154,7 +154,7 @@ func (b *bench) plan(workloads []string) []phaseSpec {
 				counts = cfg.hotGor
 			case wSeqWrite:
 				counts = []int{1}
-			case wReadFile:
+			case wReadFile, wReadFiles:
 				counts = []int{cfg.readFileGor}
 			default:
 				counts = cfg.goroutines

@@ -53,7 +53,7 @@ func (b *bench) prepare(work string, workloads []string) error {
 	if slices.Contains(workloads, wSeqWrite) {
 		b.files.SeqDir, b.files.SeqSize = work, cfg.size
 	}
-	if slices.Contains(workloads, wReadFile) {
+	if slices.Contains(workloads, wReadFile) || slices.Contains(workloads, wReadFiles) {
 		b.files.SmallDir, b.files.SmallCount = filepath.Join(work, "small"), cfg.files
 		if err := os.Mkdir(b.files.SmallDir, 0o755); err != nil {
 			return err

@@ -27,7 +27,9 @@ var allWorkloads = []string{wRandReadDirect, wRandReadHot, wRandWriteDirect, wSe
 var defaultWorkloads = []string{wRandReadDirect, wRandReadHot}
 
 // needsDirect tells which workloads open files with O_DIRECT.
-func needsDirect(w string) bool { return w == wRandReadDirect || w == wRandWriteDirect }
+func needsDirect(w string) bool {
+	return w == wRandReadDirect || w == wRandWriteDirect || w == wAsyncRandRead
+}
 
 // timed workloads run for -duration; the others make one pass.
 func timed(w string) bool { return w != wSeqWrite }
@@ -63,6 +65,9 @@ type phaseWork struct {
 
 // prepare opens what a phase needs, outside the measured time.
 func prepare(e *engine, s phaseSpec) (*phaseWork, error) {
+	if w, ok, err := prepareAsync(e, s); ok {
+		return w, err
+	}
 	bs := s.BS
 	switch s.Workload {
 	case wRandReadDirect, wRandReadHot, wRandWriteDirect:

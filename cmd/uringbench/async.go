@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+
+	"github.com/uringfs/uring/uringfs"
+)
+
+// The async workloads measure uringfs's async face against os's only way
+// to keep many operations in flight, one goroutine each. With g from
+// -goroutines (or -readfile-goroutines), os runs g goroutines; uringfs runs
+// one goroutine keeping g operations in flight.
+const (
+	// wAsyncRandRead: O_DIRECT random reads of -bs; uringfs uses a Batch as
+	// a completion queue of depth g.
+	wAsyncRandRead = "async-randread-direct"
+	// wReadFiles: whole small files; uringfs reads them with ReadFiles.
+	wReadFiles = "readfiles"
+)
+
+func init() {
+	allWorkloads = append(allWorkloads, wAsyncRandRead, wReadFiles)
+}
+
+// prepareAsync is prepare for the async workloads; ok is false for the
+// others.
+func prepareAsync(e *engine, s phaseSpec) (w *phaseWork, ok bool, err error) {
+	switch s.Workload {
+	case wAsyncRandRead:
+		if s.Files.Data == "" || s.Files.DataSize < s.BS {
+			return nil, true, fmt.Errorf("%s: no test file prepared", s.Workload)
+		}
+		if e.name == engineOS {
+			f, err := e.open(s.Files.Data, os.O_RDONLY|oDirect, 0)
+			if err != nil {
+				return nil, true, err
+			}
+			return &phaseWork{worker: randomIO(f, s.Files.DataSize/s.BS, s.BS, false), bytesPerOp: s.BS, close: f.Close}, true, nil
+		}
+		f, err := uringfs.OpenFile(s.Files.Data, os.O_RDONLY|oDirect, 0)
+		if err != nil {
+			return nil, true, err
+		}
+		depth := max(s.Goroutines, 1)
+		return &phaseWork{worker: asyncRandRead(f, s.Files.DataSize/s.BS, s.BS, depth), bytesPerOp: s.BS, close: f.Close}, true, nil
+	case wReadFiles:
+		if s.Files.SmallCount == 0 {
+			return nil, true, fmt.Errorf("%s: no files prepared", s.Workload)
+		}
+		names := make([]string, s.Files.SmallCount)
+		for i := range names {
+			names[i] = smallName(s.Files.SmallDir, i)
+		}
+		if e.name == engineOS {
+			return &phaseWork{worker: readFiles(e, names, s.BS), bytesPerOp: s.BS, close: func() error { return nil }}, true, nil
+		}
+		return &phaseWork{worker: readFilesAsync(names, s.BS), bytesPerOp: s.BS, close: func() error { return nil }}, true, nil
+	}
+	return nil, false, nil
+}
+
+// asyncRandRead is randomIO for one goroutine with depth reads in flight:
+// it refills the queue for every completion and submits the refills
+// together. Only worker 0 runs.
+func asyncRandRead(f *uringfs.File, blocks, bs int64, depth int) workerFunc {
+	return func(id int, ops *atomic.Int64, stop *atomic.Bool) error {
+		if id != 0 {
+			return nil
+		}
+		rng := newRand(id)
+		bufs := make([][]byte, depth)
+		slot := make(map[uringfs.Handle]int, depth)
+		b := uringfs.NewBatch()
+		for i := range bufs {
+			bufs[i] = alignedBuf(bs)
+			slot[b.ReadAt(f, bufs[i], rng.Int64N(blocks)*bs)] = i
+		}
+		var n int64
+		var firstErr error
+		for {
+			h := b.Poll()
+			if h == nil {
+				b.Submit(context.Background())
+				if h = b.WaitAny(); h == nil {
+					return firstErr
+				}
+			}
+			i := slot[h]
+			delete(slot, h)
+			if err := h.Err(); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			n++
+			ops.Store(n)
+			if !stop.Load() && firstErr == nil {
+				slot[b.ReadAt(f, bufs[i], rng.Int64N(blocks)*bs)] = i
+			}
+		}
+	}
+}
+
+// readFilesAsync reads all the files with ReadFiles, over and over, from
+// one goroutine. Only worker 0 runs.
+func readFilesAsync(names []string, bs int64) workerFunc {
+	return func(id int, ops *atomic.Int64, stop *atomic.Bool) error {
+		if id != 0 {
+			return nil
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var n int64
+		for !stop.Load() {
+			for fd, err := range uringfs.ReadFiles(ctx, names) {
+				if err != nil {
+					return err
+				}
+				if int64(len(fd.Data)) != bs {
+					return fmt.Errorf("%s: read %d bytes, want %d", fd.Name, len(fd.Data), bs)
+				}
+				n++
+				ops.Store(n)
+				if stop.Load() {
+					break
+				}
+			}
+		}
+		return nil
+	}
+}
