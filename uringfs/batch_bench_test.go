@@ -78,49 +78,59 @@ func randOff(state *uint64) int64 {
 // from 64 goroutines calling os.File.ReadAt.
 func BenchmarkAsyncRandReadDirect(b *testing.B) {
 	name := directFile(b)
-	b.Run("uringfs-1goroutine-qd64", func(b *testing.B) {
-		f, err := uringfs.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		bufs := alignedBlocks(asyncDepth, directBlock)
-		slot := make(map[uringfs.Handle]int, asyncDepth)
-		batch := uringfs.NewBatch()
-		rng := uint64(time.Now().UnixNano()) | 1
-		started := 0
-		start := func(i int) {
-			slot[batch.ReadAt(f, bufs[i], randOff(&rng))] = i
-			started++
-		}
-		b.ResetTimer()
-		c0 := uringfs.LoopCounters()
-		t0 := time.Now()
-		for i := 0; i < asyncDepth && started < b.N; i++ {
-			start(i)
-		}
-		for {
-			// Refill for everything that completed, then submit the lot
-			// with one io_uring_enter and wait.
-			h := batch.Poll()
-			if h == nil {
-				batch.Submit(bg)
-				if h = batch.WaitAny(); h == nil {
-					break
-				}
-			}
-			i := slot[h]
-			delete(slot, h)
-			if err := h.Err(); err != nil {
+	// batched refills for every completion already there and submits them
+	// together; eager submits each refill at once, as 64 goroutines would.
+	for _, mode := range []struct {
+		name    string
+		batched bool
+	}{{"", true}, {"-eager", false}} {
+		b.Run("uringfs-1goroutine-qd64"+mode.name, func(b *testing.B) {
+			f, err := uringfs.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
+			if err != nil {
 				b.Fatal(err)
 			}
-			if started < b.N {
+			defer f.Close()
+			bufs := alignedBlocks(asyncDepth, directBlock)
+			slot := make(map[uringfs.Handle]int, asyncDepth)
+			batch := uringfs.NewBatch()
+			rng := uint64(time.Now().UnixNano()) | 1
+			started := 0
+			start := func(i int) {
+				slot[batch.ReadAt(f, bufs[i], randOff(&rng))] = i
+				started++
+			}
+			b.ResetTimer()
+			c0 := uringfs.LoopCounters()
+			t0 := time.Now()
+			for i := 0; i < asyncDepth && started < b.N; i++ {
 				start(i)
 			}
-		}
-		b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "IOPS")
-		reportLoop(b, c0)
-	})
+			for {
+				// Refill for everything that completed, then submit the lot
+				// with one io_uring_enter and wait.
+				var h uringfs.Handle
+				if mode.batched {
+					h = batch.Poll()
+				}
+				if h == nil {
+					batch.Submit(bg)
+					if h = batch.WaitAny(); h == nil {
+						break
+					}
+				}
+				i := slot[h]
+				delete(slot, h)
+				if err := h.Err(); err != nil {
+					b.Fatal(err)
+				}
+				if started < b.N {
+					start(i)
+				}
+			}
+			b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "IOPS")
+			reportLoop(b, c0)
+		})
+	}
 	b.Run("os-64goroutines", func(b *testing.B) {
 		f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
 		if err != nil {
