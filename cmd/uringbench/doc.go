@@ -54,6 +54,10 @@
 //	-isolate          run each phase in its own process (default true)
 //	-direct           run the O_DIRECT workloads (default true)
 //	-keep             keep the test files
+//	-chart FILE       also write an SVG chart (off by default): one panel per
+//	                  workload, a group of bars per goroutine count, a bar
+//	                  per engine at its median IOPS, min-max whiskers, the
+//	                  value above each bar and the ratio to os below it
 //
 // If the file system under -dir refuses O_DIRECT (tmpfs answers EINVAL), the
 // tool says so and runs only the buffered workloads. A progress line on

@@ -35,6 +35,7 @@ type config struct {
 	isolate     bool
 	direct      bool
 	keep        bool
+	chart       string // SVG file to write, "" for none
 }
 
 // run is the whole tool behind main, with its exit code; tests call it.
@@ -64,6 +65,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	} else {
 		writeTable(stdout, rep, cfg.rounds, cfg.duration)
+	}
+	if cfg.chart != "" {
+		if err := writeChartFile(cfg.chart, rep); err != nil {
+			fmt.Fprintln(stderr, "uringbench: chart:", err)
+			return 1
+		}
+		fmt.Fprintln(stderr, "uringbench: chart written to", cfg.chart)
 	}
 	for _, s := range rep.Rows {
 		if len(s.Errors) > 0 {
@@ -95,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.isolate, "isolate", true, "run every phase in a fresh child process (clean thread counts and counters)")
 	fs.BoolVar(&cfg.direct, "direct", true, "run the O_DIRECT workloads (false: only buffered ones, as on a file system that refuses O_DIRECT)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the test files")
+	fs.StringVar(&cfg.chart, "chart", "", "also write an SVG bar chart of IOPS per goroutine count and engine, one panel per workload, to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: uringbench [flags]\n\nCompares os.File with uringfs on the same workloads in the same run.\n\nflags:")
 		fs.PrintDefaults()
