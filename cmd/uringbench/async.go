@@ -63,8 +63,8 @@ func prepareAsync(e *engine, s phaseSpec) (w *phaseWork, ok bool, err error) {
 }
 
 // asyncRandRead is randomIO for one goroutine with depth reads in flight:
-// it refills the queue for every completion and submits the refills
-// together. Only worker 0 runs.
+// it refills the queue for every completion and submits the refills in
+// groups. Only worker 0 runs.
 func asyncRandRead(f *uringfs.File, blocks, bs int64, depth int) workerFunc {
 	return func(id int, ops *atomic.Int64, stop *atomic.Bool) error {
 		if id != 0 {
@@ -81,7 +81,12 @@ func asyncRandRead(f *uringfs.File, blocks, bs int64, depth int) workerFunc {
 		var n int64
 		var firstErr error
 		for {
-			h := b.Poll()
+			// Refill for what has completed, submitting every 8 refills
+			// (see BenchmarkAsyncRandReadDirect in uringfs for why 8).
+			var h uringfs.Handle
+			if b.Len() < 8 {
+				h = b.Poll()
+			}
 			if h == nil {
 				b.Submit(context.Background())
 				if h = b.WaitAny(); h == nil {
@@ -109,8 +114,7 @@ func readFilesAsync(names []string, bs int64) workerFunc {
 		if id != 0 {
 			return nil
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
+		ctx := context.Background() // a cancellable one costs an AfterFunc per file
 		var n int64
 		for !stop.Load() {
 			for fd, err := range uringfs.ReadFiles(ctx, names) {
