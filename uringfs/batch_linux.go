@@ -41,6 +41,7 @@ type entry struct {
 	failed   bool
 	setQueue func(*readyQueue)
 	install  func(cancel func())
+	rf       *readFileOp // set for a ReadFile
 }
 
 func newEntry[T any](p *Pending[T]) *entry {
@@ -108,6 +109,26 @@ func (b *Batch) submit(ctx context.Context, groups []*group) error {
 	}
 	if err != nil {
 		return err
+	}
+	if ctx.Done() != nil {
+		var ms []*readFileOp
+		for _, e := range ents {
+			if e.rf != nil {
+				ms = append(ms, e.rf)
+			}
+		}
+		if len(ms) > 0 {
+			g := &readFileGroup{}
+			g.left.Store(int32(len(ms)))
+			for _, m := range ms {
+				m.group = g
+			}
+			g.stop = context.AfterFunc(ctx, func() {
+				for _, m := range ms {
+					m.cancelStep()
+				}
+			})
+		}
 	}
 	fl, err := l.Start(ctx, ops, links, func(i int) { ents[i].end(ctx) })
 	if err != nil {
@@ -429,13 +450,9 @@ func (b *Batch) ReadFile(name string) *Pending[[]byte] {
 	e.op = &m.op
 	e.start = func(ctx context.Context, l *sched.Loop) bool {
 		m.l, m.ctx = l, ctx
-		if ctx.Done() != nil {
-			// The open goes with the batch, whose flight follows ctx; the
-			// later steps are flights of their own, cancelled from here.
-			m.stop = context.AfterFunc(ctx, m.cancelStep)
-		}
 		return true
 	}
+	e.rf = m
 	e.fail = func(err error) { m.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err}) }
 	e.abort = func(err error) { h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err}) }
 	e.install = func(cancelOpen func()) {
@@ -450,21 +467,30 @@ func (b *Batch) ReadFile(name string) *Pending[[]byte] {
 // then reads until end of file, then close. Each step is submitted from
 // the completion of the previous one, so a file costs no goroutine.
 type readFileOp struct {
-	h    *Pending[[]byte]
-	name string
-	l    *sched.Loop
-	ctx  context.Context // the batch's
-	stop func() bool     // stops the AfterFunc on ctx, if any
-	cur  atomic.Pointer[stepRef]
-	op   sched.Op
-	fd   int
-	stat int64 // the size fstat reported
-	data []byte
-	err  error // the result, once the reads are over
+	h     *Pending[[]byte]
+	name  string
+	l     *sched.Loop
+	ctx   context.Context // the batch's
+	group *readFileGroup  // the submission's, when ctx can be cancelled
+	cur   atomic.Pointer[stepRef]
+	op    sched.Op
+	fd    int
+	stat  int64 // the size fstat reported
+	data  []byte
+	err   error // the result, once the reads are over
 }
 
 func (m *readFileOp) pathErr(op string, err error) error {
 	return &fs.PathError{Op: op, Path: m.name, Err: err}
+}
+
+// readFileGroup is the ReadFiles of one Submit with a cancellable
+// context. The open goes with the batch's flight, which follows ctx; the
+// later steps are flights of their own, which one AfterFunc per submission
+// cancels, stopped when the last of them is done.
+type readFileGroup struct {
+	left atomic.Int32
+	stop func() bool
 }
 
 // stepRef is the flight of one step, once Start has returned it.
@@ -583,8 +609,8 @@ func (m *readFileOp) close() {
 }
 
 func (m *readFileOp) finish(data []byte, err error) {
-	if m.stop != nil {
-		m.stop()
+	if g := m.group; g != nil && g.left.Add(-1) == 0 {
+		g.stop()
 	}
 	m.h.finish(data, err)
 }
