@@ -474,10 +474,14 @@ type readFileOp struct {
 	group *readFileGroup  // the submission's, when ctx can be cancelled
 	cur   atomic.Pointer[stepRef]
 	op    sched.Op
-	fd    int
-	stat  int64 // the size fstat reported
-	data  []byte
-	err   error // the result, once the reads are over
+	ops   [1]*sched.Op // &op, for Start
+	next  readFileStep // what op's completion runs, through notify
+	// notify is the one closure the steps share.
+	notify func(int)
+	fd     int
+	stat   int64 // the size fstat reported
+	data   []byte
+	err    error // the result, once the reads are over
 }
 
 func (m *readFileOp) pathErr(op string, err error) error {
@@ -511,14 +515,14 @@ func (m *readFileOp) cancelStep() {
 
 // step submits m.op, with next to run on its completion. A failure to
 // submit is handled as the op's cancellation.
-func (m *readFileOp) step(next func()) {
+func (m *readFileOp) step(next readFileStep) {
 	st := new(stepRef)
 	m.cur.Store(st)
-	ops := [1]*sched.Op{&m.op}
-	f, err := m.l.Start(background, ops[:], nil, func(int) { next() })
+	m.next = next
+	f, err := m.l.Start(background, m.opSlice(), nil, m.notify)
 	if err != nil {
 		m.op.Res = -int32(unix.ECANCELED)
-		next()
+		m.dispatch()
 		return
 	}
 	st.f.Store(f)
@@ -538,7 +542,7 @@ func (m *readFileOp) opened() {
 				return
 			}
 			if res != -int32(unix.ECANCELED) {
-				m.step(m.opened) // EINTR: open again
+				m.step(stepOpened) // EINTR: open again
 				return
 			}
 		}
@@ -567,7 +571,7 @@ func (m *readFileOp) read() {
 		return
 	}
 	m.op = sched.Op{Code: ring.OpRead, Fd: m.fd, Buf: m.data[len(m.data):cap(m.data)], Off: -1}
-	m.step(m.readDone)
+	m.step(stepRead)
 }
 
 func (m *readFileOp) readDone() {
@@ -601,9 +605,41 @@ func (m *readFileOp) readDone() {
 // ignored, as os.ReadFile ignores it.
 func (m *readFileOp) close() {
 	m.op = sched.Op{Code: ring.OpClose, Fd: m.fd}
-	ops := [1]*sched.Op{&m.op}
-	if _, err := m.l.Start(context.Background(), ops[:], nil, func(int) { m.finish(m.data, m.err) }); err != nil {
+	m.next = stepClosed
+	if _, err := m.l.Start(background, m.opSlice(), nil, m.notify); err != nil {
 		unix.Close(m.fd) // the loop is closed: close it here
+		m.finish(m.data, m.err)
+	}
+}
+
+// opSlice returns m.op as the one-op slice Start takes, without allocating
+// one per step.
+func (m *readFileOp) opSlice() []*sched.Op {
+	if m.notify == nil {
+		m.ops[0] = &m.op
+		m.notify = func(int) { m.dispatch() }
+	}
+	return m.ops[:]
+}
+
+// readFileStep names what runs when the op in flight completes.
+type readFileStep uint8
+
+const (
+	stepOpened readFileStep = iota
+	stepRead
+	stepClosed
+)
+
+// dispatch runs the step that m.op's completion calls for. One closure per
+// file serves every step, rather than one per step.
+func (m *readFileOp) dispatch() {
+	switch m.next {
+	case stepOpened:
+		m.opened()
+	case stepRead:
+		m.readDone()
+	case stepClosed:
 		m.finish(m.data, m.err)
 	}
 }
