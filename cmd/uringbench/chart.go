@@ -21,7 +21,7 @@ import (
 const (
 	chartWidth   = 760
 	panelHeight  = 260
-	panelTop     = 56 // title and legend above the first panel
+	panelTop     = 62 // title and legend above the first panel
 	plotLeft     = 70 // room for the y-axis labels
 	plotRight    = 20
 	plotTop      = 34 // panel title above the plot
@@ -119,8 +119,9 @@ func writeChart(w io.Writer, rep *report) error {
 		chartWidth, height, chartWidth, height)
 	fmt.Fprintf(&b, `<rect x="0" y="0" width="%d" height="%d" fill="white"/>`+"\n", chartWidth, height)
 	m := rep.Machine
-	title := fmt.Sprintf("uringbench: IOPS per goroutine count and engine (median of rounds; whiskers: min-max) - %s, %d CPUs, load %.1f", m.GoVersion, m.NumCPU, m.LoadStart)
-	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="13" font-weight="bold">%s</text>`+"\n", 10, esc(title))
+	fmt.Fprintf(&b, `<text x="10" y="18" font-size="13" font-weight="bold">uringbench: IOPS per goroutine count and engine</text>`+"\n")
+	sub := fmt.Sprintf("median of the rounds, whiskers min-max, ratio to os under each bar; %s, %d CPUs, load %.2f at start", m.GoVersion, m.NumCPU, m.LoadStart)
+	fmt.Fprintf(&b, `<text x="10" y="34" font-size="10" fill="#444">%s</text>`+"\n", esc(sub))
 
 	// One legend for all panels: every engine that appears anywhere.
 	var engines []string
@@ -135,7 +136,7 @@ func writeChart(w io.Writer, rep *report) error {
 	b.WriteString(`<g class="legend">` + "\n")
 	for i, e := range engines {
 		x := plotLeft + i*110
-		fmt.Fprintf(&b, `<rect x="%d" y="30" width="12" height="12" fill="%s"/><text x="%d" y="40">%s</text>`+"\n", x, engineColor(e), x+16, esc(e))
+		fmt.Fprintf(&b, `<rect x="%d" y="42" width="12" height="12" fill="%s"/><text x="%d" y="52">%s</text>`+"\n", x, engineColor(e), x+16, esc(e))
 	}
 	b.WriteString("</g>\n")
 	if len(panels) == 0 {
