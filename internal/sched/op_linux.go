@@ -32,6 +32,15 @@ type Op struct {
 	How   *unix.OpenHow
 	Statx *unix.Statx_t
 
+	// SQEFlags are IOSQE_* flags added to the op's SQE, such as
+	// ring.SQEIOHardlink. They apply on the io_uring backend only.
+	SQEFlags uint8
+	// Direct makes the op work on the direct (fixed) descriptor slot that
+	// Loop.ChainDirect reserved for its chain: OPENAT opens into the slot,
+	// CLOSE closes it, any other op uses it as its file (IOSQE_FIXED_FILE)
+	// in place of Fd. Only ChainDirect accepts such ops.
+	Direct bool
+
 	// Res is the result, filled in by the loop.
 	Res int32
 
@@ -40,6 +49,10 @@ type Op struct {
 	iovecs      []unix.Iovec
 	done        chan struct{}
 	ud          uint64
+	// slot is the direct descriptor slot of a Direct op, and armed says
+	// ChainDirect set it.
+	slot  uint32
+	armed bool
 	// detached ops (cancel requests) have no waiter: the reaper recycles them.
 	detached bool
 }
@@ -56,6 +69,9 @@ func (op *Op) Err() error {
 func (op *Op) prepare() error {
 	var err error
 	op.path, op.path2 = nil, nil
+	if op.Direct && !op.armed {
+		return unix.EINVAL // a slot number outside ChainDirect could name anything
+	}
 	switch op.Code {
 	case ring.OpOpenat, ring.OpOpenat2, ring.OpStatx, ring.OpUnlinkat, ring.OpMkdirat:
 		op.path, err = cstring(op.Path)
@@ -135,6 +151,7 @@ func (op *Op) fill(sqe *ring.SQE) {
 	default:
 		panic("sched: unsupported opcode " + op.Code.String())
 	}
+	op.fillDirect(sqe)
 }
 
 // supportedOps are the opcodes Op knows how to prepare and to run as

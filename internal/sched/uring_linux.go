@@ -60,6 +60,8 @@ type shard struct {
 
 	efd        *os.File
 	workerDone chan struct{}
+
+	direct directTable // direct descriptor slots (fixedfiles_linux.go)
 }
 
 func newShard(l *Loop, entries uint32) (*shard, error) {
@@ -425,5 +427,6 @@ func (s *shard) worker() {
 func (s *shard) close() error {
 	s.efd.Close()
 	<-s.workerDone
+	s.direct.close(s.r)
 	return s.r.Close()
 }

@@ -1,0 +1,190 @@
+package sched
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+)
+
+// Direct descriptors: each ring registers a sparse table of fixed-file
+// slots the first time a chain asks for one. A chain such as OPENAT into
+// slot k, READ from slot k, CLOSE of slot k then runs in one io_uring_enter
+// without a descriptor ever entering the process's table (no fd allocation,
+// no fdget/fdput per op).
+//
+// Slot lifetime: a slot is taken from its ring's free list before the chain
+// is prepared and goes back only after every CQE of the chain has been
+// reaped and the slot is known to be empty: the chain's CLOSE reported
+// success, or else the slot was cleared with IORING_REGISTER_FILES_UPDATE.
+// A slot that cannot be cleared is never reused (DirectSlotsInUse counts it).
+
+// directSlots is the size of each ring's direct descriptor table. It bounds
+// the direct chains in flight per ring; callers beyond it take their plain
+// path.
+const directSlots = 256
+
+// directTable is one ring's direct descriptor slots.
+type directTable struct {
+	once sync.Once
+	ok   atomic.Bool // the table is registered (free is set before)
+	free chan uint32 // free slots
+	lost atomic.Int64
+}
+
+func (t *directTable) init(r *ring.Ring) {
+	t.once.Do(func() {
+		fds := make([]int32, directSlots)
+		for i := range fds {
+			fds[i] = -1
+		}
+		if r.RegisterFiles(fds) != nil {
+			return // EMFILE under a low RLIMIT_NOFILE, an old kernel: plain path
+		}
+		t.free = make(chan uint32, directSlots)
+		for i := uint32(0); i < directSlots; i++ {
+			t.free <- i
+		}
+		t.ok.Store(true)
+	})
+}
+
+// close unregisters the table. The loop has no call inside any more.
+func (t *directTable) close(r *ring.Ring) {
+	t.once.Do(func() {}) // no registration after this
+	if t.ok.Load() {
+		r.UnregisterFiles()
+		t.ok.Store(false)
+	}
+}
+
+// DirectFiles reports whether ChainDirect can run: the io_uring backend, a
+// kernel whose probe lists OPENAT, READ and CLOSE and which looks up the
+// file of a linked request only when the request runs
+// (IORING_FEAT_LINKED_FILE, Linux 5.17), so that a READ can use the slot the
+// OPENAT before it in the chain fills.
+func (l *Loop) DirectFiles() bool {
+	if l.backend != BackendURing || len(l.shards) == 0 {
+		return false
+	}
+	if l.shards[0].r.Features()&ring.FeatLinkedFile == 0 {
+		return false
+	}
+	return l.probe.Supported(ring.OpOpenat) && l.probe.Supported(ring.OpRead) && l.probe.Supported(ring.OpClose)
+}
+
+// ChainDirect runs ops as one linked chain, like Chain, on a direct
+// descriptor slot reserved for it on the ring of the caller's P: ops marked
+// Direct work on that slot (see Op.Direct). Each op's SQEFlags are added to
+// its SQE; ring.SQEIOHardlink on an op keeps the chain going after that op
+// fails or comes up short, so that a final CLOSE runs whatever the READ
+// before it did. The last op must not carry a link flag.
+//
+// ran is false, with nothing submitted, when direct descriptors cannot be
+// used (see DirectFiles; also when the ring could not register its table)
+// or every slot of the ring is taken: the caller then takes its plain path.
+// When ran is true, err is as for Chain and every op has its result. ctx
+// can cancel the chain; the call still waits for every CQE.
+func (l *Loop) ChainDirect(ctx context.Context, ops []*Op) (ran bool, err error) {
+	if len(ops) == 0 || !l.DirectFiles() {
+		return false, nil
+	}
+	if ops[len(ops)-1].SQEFlags&(ring.SQEIOLink|ring.SQEIOHardlink) != 0 {
+		return false, nil
+	}
+	for _, op := range ops {
+		if !known(op.Code) {
+			return false, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if err := l.enter(); err != nil {
+		return false, err
+	}
+	defer l.leave()
+	s := l.shardHere()
+	s.direct.init(s.r)
+	if !s.direct.ok.Load() {
+		return false, nil
+	}
+	var k uint32
+	select {
+	case k = <-s.direct.free:
+	default:
+		return false, nil
+	}
+	for _, op := range ops {
+		op.armed, op.slot = op.Direct, k
+		perr := op.prepare()
+		op.armed = false
+		if perr != nil {
+			s.direct.free <- k
+			return false, nil
+		}
+		// An op that never reaches the kernel (slot wait abandoned) keeps
+		// this result, so it does not look like a successful OPENAT.
+		op.Res = -int32(unix.ECANCELED)
+	}
+	l.counters.ops.Add(uint64(len(ops)))
+	err = s.submit(ctx, ops)
+	// submit returns once every submitted op has its CQE: the kernel is
+	// done with the slot, unless the chain left a file in it.
+	if !closedDirect(ops) {
+		if uerr := s.r.UpdateFiles(k, []int32{-1}); uerr != nil {
+			s.direct.lost.Add(1)
+			return true, err
+		}
+	}
+	s.direct.free <- k
+	return true, err
+}
+
+// closedDirect reports whether the chain ends with a direct CLOSE that
+// succeeded, which leaves the slot empty whatever came before it.
+func closedDirect(ops []*Op) bool {
+	last := ops[len(ops)-1]
+	return last.Direct && last.Code == ring.OpClose && last.Res == 0
+}
+
+// fillDirect applies SQEFlags and the direct slot to a prepared SQE.
+func (op *Op) fillDirect(sqe *ring.SQE) {
+	sqe.Flags |= op.SQEFlags
+	if !op.Direct {
+		return
+	}
+	switch op.Code {
+	case ring.OpOpenat, ring.OpOpenat2:
+		sqe.SpliceFdIn = int32(op.slot + 1) // file_index is the slot plus one
+	case ring.OpClose:
+		sqe.Fd = 0
+		sqe.SpliceFdIn = int32(op.slot + 1)
+	default:
+		sqe.Fd = int32(op.slot)
+		sqe.Flags |= ring.SQEFixedFile
+	}
+}
+
+// DirectSlotsInUse returns the direct descriptor slots that are reserved by
+// a chain in progress or were lost (could not be cleared); with no chain
+// running it is the leak count.
+func (l *Loop) DirectSlotsInUse() int {
+	n := 0
+	for _, s := range l.shards {
+		if s.direct.ok.Load() {
+			n += directSlots - len(s.direct.free)
+		}
+	}
+	return n
+}
+
+// GetOp returns a zeroed Op from the loop's pool, for callers that build
+// chains (ChainDirect); give it back with PutOp once its result is read.
+func GetOp(code ring.Opcode) *Op { return getOp(code) }
+
+// PutOp returns an op to the pool. The op must not be in use.
+func PutOp(op *Op) { putOp(op) }

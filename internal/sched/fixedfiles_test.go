@@ -1,0 +1,237 @@
+package sched_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+	"github.com/uringfs/uring/internal/sched"
+)
+
+// readChain is OPENAT into the chain's slot, READ of len(buf) from it
+// (hard-linked, so the CLOSE runs whatever the READ did), CLOSE of the slot.
+func readChain(path string, buf []byte) []*sched.Op {
+	open := &sched.Op{Code: ring.OpOpenat, Fd: unix.AT_FDCWD, Path: path, Flags: unix.O_RDONLY, Direct: true}
+	read := &sched.Op{Code: ring.OpRead, Buf: buf, Off: 0, Direct: true, SQEFlags: ring.SQEIOHardlink}
+	closeOp := &sched.Op{Code: ring.OpClose, Direct: true}
+	return []*sched.Op{open, read, closeOp}
+}
+
+func directLoop(t *testing.T) *sched.Loop {
+	t.Helper()
+	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1, Entries: 64})
+	if !l.DirectFiles() {
+		t.Skip("kernel lacks direct descriptors for linked chains (IORING_FEAT_LINKED_FILE)")
+	}
+	return l
+}
+
+func TestChainDirectRead(t *testing.T) {
+	l := directLoop(t)
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small")
+	data := pattern(3000, 7)
+	writeFile(t, small, data)
+	empty := filepath.Join(dir, "empty")
+	writeFile(t, empty, nil)
+
+	cases := []struct {
+		name      string
+		path      string
+		buf       int
+		openRes   syscall.Errno // 0: success
+		readN     int           // when read succeeds
+		readErrno syscall.Errno
+	}{
+		{"short read still closes", small, 4096, 0, 3000, 0},
+		{"full read", small, 3000, 0, 3000, 0},
+		{"partial", small, 100, 0, 100, 0},
+		{"empty", empty, 64, 0, 0, 0},
+		{"directory: read fails, close still runs", dir, 64, 0, 0, unix.EISDIR},
+		{"missing", filepath.Join(dir, "nope"), 64, unix.ENOENT, 0, unix.ECANCELED},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := l.DirectSlotsInUse()
+			buf := make([]byte, c.buf)
+			ops := readChain(c.path, buf)
+			ran, err := l.ChainDirect(context.Background(), ops)
+			if !ran || err != nil {
+				t.Fatalf("ChainDirect: ran %v, err %v", ran, err)
+			}
+			if c.openRes != 0 {
+				if ops[0].Res != -int32(c.openRes) {
+					t.Fatalf("open res %d, want -%d", ops[0].Res, c.openRes)
+				}
+			} else if ops[0].Res < 0 {
+				t.Fatalf("open: %v", ops[0].Err())
+			}
+			switch {
+			case c.readErrno != 0:
+				if ops[1].Res != -int32(c.readErrno) {
+					t.Fatalf("read res %d, want -%d (%v)", ops[1].Res, c.readErrno, c.readErrno)
+				}
+			case int(ops[1].Res) != c.readN:
+				t.Fatalf("read res %d, want %d", ops[1].Res, c.readN)
+			case !bytes.Equal(buf[:c.readN], data[:min(c.readN, len(data))]) && c.path == small:
+				t.Fatalf("read the wrong bytes")
+			}
+			// The hard link makes the CLOSE run after a short or failed
+			// read; after a failed open the chain is cut before it.
+			if c.openRes == 0 && ops[2].Res != 0 {
+				t.Fatalf("close res %d after read res %d, want 0", ops[2].Res, ops[1].Res)
+			}
+			if c.openRes != 0 && ops[2].Res != -int32(unix.ECANCELED) {
+				t.Fatalf("close res %d after failed open, want -ECANCELED", ops[2].Res)
+			}
+			if got := l.DirectSlotsInUse(); got != before {
+				t.Fatalf("slots in use %d after the chain, %d before", got, before)
+			}
+		})
+	}
+}
+
+// TestChainDirectNoHardlink shows why the READ carries a hard link: with a
+// plain link, a short read cancels the CLOSE and the file stays in the
+// slot; ChainDirect must then clear the slot itself.
+func TestChainDirectNoHardlink(t *testing.T) {
+	l := directLoop(t)
+	p := filepath.Join(t.TempDir(), "f")
+	writeFile(t, p, pattern(10, 1))
+	ops := readChain(p, make([]byte, 100))
+	ops[1].SQEFlags = 0
+	ran, err := l.ChainDirect(context.Background(), ops)
+	if !ran || err != nil {
+		t.Fatalf("ChainDirect: ran %v, err %v", ran, err)
+	}
+	if ops[1].Res != 10 || ops[2].Res != -int32(unix.ECANCELED) {
+		t.Fatalf("read %d close %d: want 10 and -ECANCELED (a short read breaks a plain link)", ops[1].Res, ops[2].Res)
+	}
+	if n := l.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("%d slots in use: the slot the cancelled CLOSE left full was not cleared", n)
+	}
+	// The slot is usable again: run many chains through a one-ring table.
+	for i := 0; i < 600; i++ {
+		ops := readChain(p, make([]byte, 100))
+		if ran, err := l.ChainDirect(context.Background(), ops); !ran || err != nil || ops[1].Res != 10 || ops[2].Res != 0 {
+			t.Fatalf("chain %d: ran %v err %v read %d close %d", i, ran, err, ops[1].Res, ops[2].Res)
+		}
+	}
+	if n := l.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("%d slots in use after 600 chains", n)
+	}
+}
+
+func TestChainDirectConcurrent(t *testing.T) {
+	l := directLoop(t)
+	dir := t.TempDir()
+	const files = 50
+	for i := 0; i < files; i++ {
+		writeFile(t, filepath.Join(dir, string(rune('a'+i%26))+string(rune('a'+i/26))), pattern(100+i, byte(i)))
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ranCount, fallback := 0, 0
+	for g := 0; g < 300; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				k := (g + i) % files
+				p := filepath.Join(dir, string(rune('a'+k%26))+string(rune('a'+k/26)))
+				buf := make([]byte, 4096)
+				ops := readChain(p, buf)
+				ran, err := l.ChainDirect(context.Background(), ops)
+				mu.Lock()
+				if ran {
+					ranCount++
+				} else {
+					fallback++ // every slot taken
+				}
+				mu.Unlock()
+				if !ran {
+					continue
+				}
+				if err != nil || ops[0].Res < 0 || int(ops[1].Res) != 100+k || ops[2].Res != 0 {
+					t.Errorf("ran %v err %v open %d read %d close %d", ran, err, ops[0].Res, ops[1].Res, ops[2].Res)
+					return
+				}
+				if !bytes.Equal(buf[:100+k], pattern(100+k, byte(k))) {
+					t.Errorf("file %d: wrong bytes", k)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if ranCount == 0 {
+		t.Fatal("no chain ran")
+	}
+	if n := l.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("%d slots in use after the run (%d chains, %d refused)", n, ranCount, fallback)
+	}
+}
+
+func TestChainDirectRefused(t *testing.T) {
+	// An op marked Direct outside ChainDirect must not run with whatever
+	// slot or descriptor number it happens to hold.
+	eachBackend(t, sched.Config{Rings: 1}, func(t *testing.T, l *sched.Loop) {
+		op := &sched.Op{Code: ring.OpClose, Direct: true}
+		if err := l.Do(context.Background(), op); err != nil {
+			t.Fatal(err)
+		}
+		if op.Res != -int32(unix.EINVAL) {
+			t.Fatalf("Do of a Direct op: res %d, want -EINVAL", op.Res)
+		}
+		if l.Backend() == sched.BackendSyscall {
+			if l.DirectFiles() {
+				t.Fatal("DirectFiles on the syscall backend")
+			}
+			ran, err := l.ChainDirect(context.Background(), readChain(os.DevNull, make([]byte, 1)))
+			if ran || err != nil {
+				t.Fatalf("ChainDirect on the syscall backend: ran %v err %v", ran, err)
+			}
+		}
+		// A chain whose last op links onward is refused.
+		ops := readChain(os.DevNull, make([]byte, 1))
+		ops[2].SQEFlags = ring.SQEIOLink
+		if ran, _ := l.ChainDirect(context.Background(), ops); ran {
+			t.Fatal("ChainDirect ran a chain whose last op carries IOSQE_IO_LINK")
+		}
+	})
+}
+
+func TestChainDirectClosedLoop(t *testing.T) {
+	l, err := sched.New(sched.Config{Backend: sched.BackendURing, Rings: 1})
+	if err != nil {
+		t.Skipf("io_uring: %v", err)
+	}
+	if syscallForced() {
+		l.Close()
+		t.Skip("URINGFS_BACKEND=syscall")
+	}
+	if !l.DirectFiles() {
+		l.Close()
+		t.Skip("no direct descriptors")
+	}
+	ops := readChain(os.DevNull, make([]byte, 1))
+	if ran, err := l.ChainDirect(context.Background(), ops); !ran || err != nil || ops[2].Res != 0 {
+		t.Fatalf("ran %v err %v close %d", ran, err, ops[2].Res)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ran, err := l.ChainDirect(context.Background(), readChain(os.DevNull, make([]byte, 1))); ran || err != sched.ErrClosed {
+		t.Fatalf("after Close: ran %v err %v, want ErrClosed", ran, err)
+	}
+	if n := l.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("after Close %d slots reported", n)
+	}
+}
