@@ -478,6 +478,9 @@ func TestBatchWaitAny(t *testing.T) {
 	if first != uringfs.Handle(st) {
 		t.Fatalf("first handle is not the Stat")
 	}
+	if h := b.Poll(); h != nil {
+		t.Fatalf("Poll returned %v while the FIFO read waits for a writer", h)
+	}
 	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
