@@ -119,10 +119,36 @@ func openAt(ctx context.Context, dirfd int, path, name string, flag int, perm fs
 		fd, err = l.Openat(ctx, dirfd, path, flag|unix.O_CLOEXEC, syscallMode(perm))
 		return err
 	})
+	if l.Backend() == sched.BackendURing && flag&(unix.O_NONBLOCK|unix.O_CREAT|unix.O_TRUNC) == 0 {
+		fd, err = reopenFIFO(dirfd, path, flag, perm, fd, err)
+	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	return newFile(fd, name, l, flag&os.O_APPEND != 0), nil
+}
+
+// reopenFIFO gives FIFOs the open(2) semantics os has. IORING_OP_OPENAT
+// first tries the open without blocking, as if O_NONBLOCK were set: a FIFO
+// then opens for reading with no writer (os waits for one) and fails with
+// ENXIO for writing with no reader (os waits for a reader). Such opens are
+// redone as a plain, blocking openat(2). The price is an fstat per open,
+// much cheaper than the open itself.
+func reopenFIFO(dirfd int, path string, flag int, perm fs.FileMode, fd int, err error) (int, error) {
+	if err == nil {
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+			return fd, nil
+		}
+		unix.Close(fd)
+	} else if err != unix.ENXIO {
+		return fd, err
+	}
+	err = ignoringEINTR(func() (e error) {
+		fd, e = unix.Openat(dirfd, path, flag|unix.O_CLOEXEC, syscallMode(perm))
+		return e
+	})
+	return fd, err
 }
 
 func ignoringEINTR(fn func() error) error {
