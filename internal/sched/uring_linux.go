@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,8 +51,11 @@ type shard struct {
 	// SQE is never left unsubmitted.
 	pending atomic.Int32
 
-	outstanding int  // SQEs submitted whose CQE has not been reaped
-	efdOn       bool // eventfd notifications enabled
+	outstanding int // SQEs submitted whose CQE has not been reaped
+	// busy mirrors outstanding > 0 for submitters, who read it without the
+	// lock (see submit).
+	busy  atomic.Bool
+	efdOn bool // eventfd notifications enabled
 
 	slots      []slot
 	free       chan uint32 // free op slots; parking here is the backpressure
@@ -182,6 +186,17 @@ func (s *shard) submit(ctx context.Context, ops []*Op) error {
 	}
 	s.sqMu.Unlock()
 	s.pending.Add(int32(len(ops)))
+	if s.busy.Load() {
+		// Completions are arriving: the reaper that woke us has probably
+		// woken other submitters too, queued on this P behind us. Letting
+		// them queue their SQEs before anyone enters turns their separate
+		// io_uring_enter calls (and, in a VM, their separate device
+		// notifications) into one. Measured at 32 goroutines of O_DIRECT
+		// 4 KiB I/O: SQEs per enter 1.1 -> 5-6, CPU per op -25% (reads) and
+		// -38% (writes), write IOPS +45%. A lone caller finds the ring idle
+		// and does not yield.
+		runtime.Gosched()
+	}
 	s.combine()
 	return s.wait(ctx, ops)
 }
@@ -329,6 +344,7 @@ func (s *shard) turnLocked() {
 		s.efdOn = false
 		s.r.SetEventfdEnabled(false)
 	}
+	s.busy.Store(s.outstanding > 0)
 }
 
 func (s *shard) enterLocked(n uint32) {
