@@ -39,6 +39,11 @@ func ReadFileContext(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
+	if ctx.Done() == nil {
+		if data, ok, err := readFileDirect(l, name); ok {
+			return data, err
+		}
+	}
 	fd, err := openFd(ctx, l, unix.AT_FDCWD, name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}

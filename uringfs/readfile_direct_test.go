@@ -1,0 +1,227 @@
+//go:build linux
+
+package uringfs_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/uringfs/uring/internal/ring"
+	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/uringfs"
+)
+
+// sameReadFile checks ReadFile(name) against os.ReadFile(name): same bytes,
+// same error (type, Op, Path and errno).
+func sameReadFile(t *testing.T, name string) {
+	t.Helper()
+	want, werr := os.ReadFile(name)
+	got, gerr := uringfs.ReadFile(name)
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("ReadFile(%q): err %v, os.ReadFile: %v", name, gerr, werr)
+	}
+	if werr != nil {
+		if reflect.TypeOf(gerr) != reflect.TypeOf(werr) {
+			t.Fatalf("ReadFile(%q): error %T %v, os: %T %v", name, gerr, gerr, werr, werr)
+		}
+		var gp, wp *fs.PathError
+		if errors.As(gerr, &gp) && errors.As(werr, &wp) {
+			if gp.Op != wp.Op || gp.Path != wp.Path || gp.Err != wp.Err {
+				t.Fatalf("ReadFile(%q): %#v, os: %#v", name, gp, wp)
+			}
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("ReadFile(%q): %d bytes differ from os.ReadFile's %d", name, len(got), len(want))
+	}
+	if n := uringfs.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("ReadFile(%q) left %d direct descriptor slots taken", name, n)
+	}
+}
+
+func fill(n int, seed byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = seed + byte(i*7) + byte(i>>9)
+	}
+	return b
+}
+
+func TestReadFileDirect(t *testing.T) {
+	dir := t.TempDir()
+	sizes := []int{0, 1, 100, 4095, 4096, 4097, 16 << 10, 32 << 10, 32<<10 + 1, 64 << 10, 64<<10 + 1, 3<<20 + 5}
+	for _, n := range sizes {
+		name := filepath.Join(dir, fmt.Sprintf("f%d", n))
+		if err := os.WriteFile(name, fill(n, byte(n)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(fmt.Sprintf("size%d", n), func(t *testing.T) { sameReadFile(t, name) })
+	}
+	t.Run("proc", func(t *testing.T) {
+		for _, p := range []string{"/proc/version", "/proc/self/cmdline", "/proc/filesystems", "/proc/self/limits"} {
+			if _, err := os.Stat(p); err == nil {
+				sameReadFile(t, p)
+			}
+		}
+	})
+	t.Run("dir", func(t *testing.T) {
+		sameReadFile(t, dir)
+		_, err := uringfs.ReadFile(dir)
+		if !errors.Is(err, syscall.EISDIR) {
+			t.Fatalf("ReadFile(dir): %v, want EISDIR", err)
+		}
+	})
+	t.Run("missing", func(t *testing.T) {
+		sameReadFile(t, filepath.Join(dir, "missing"))
+		sameReadFile(t, filepath.Join(dir, "f1", "under-a-file"))
+		sameReadFile(t, "")
+	})
+	t.Run("symlink", func(t *testing.T) {
+		link := filepath.Join(dir, "link")
+		if err := os.Symlink("f4096", link); err != nil {
+			t.Fatal(err)
+		}
+		sameReadFile(t, link)
+		dangling := filepath.Join(dir, "dangling")
+		if err := os.Symlink("nowhere", dangling); err != nil {
+			t.Fatal(err)
+		}
+		sameReadFile(t, dangling)
+		loop := filepath.Join(dir, "loop")
+		if err := os.Symlink("loop", loop); err != nil {
+			t.Fatal(err)
+		}
+		sameReadFile(t, loop)
+	})
+	t.Run("permission", func(t *testing.T) {
+		if os.Geteuid() == 0 {
+			t.Skip("root reads a mode 000 file")
+		}
+		name := filepath.Join(dir, "secret")
+		if err := os.WriteFile(name, []byte("x"), 0o000); err != nil {
+			t.Fatal(err)
+		}
+		sameReadFile(t, name)
+		_, err := uringfs.ReadFile(name)
+		if !errors.Is(err, fs.ErrPermission) {
+			t.Fatalf("ReadFile of a mode 000 file: %v", err)
+		}
+	})
+	t.Run("devnull", func(t *testing.T) { sameReadFile(t, os.DevNull) })
+	t.Run("fifo", func(t *testing.T) {
+		// A pipe's data can be read once only: ReadFile must not try a
+		// read it might have to do over.
+		name := filepath.Join(dir, "fifo")
+		if err := syscall.Mkfifo(name, 0o600); err != nil {
+			t.Skip(err)
+		}
+		data := fill(200<<10, 3)
+		done := make(chan error, 1)
+		go func() {
+			w, err := os.OpenFile(name, os.O_WRONLY, 0)
+			if err != nil {
+				done <- err
+				return
+			}
+			for off := 0; off < len(data); off += 1000 {
+				if _, err := w.Write(data[off:min(off+1000, len(data))]); err != nil {
+					w.Close()
+					done <- err
+					return
+				}
+			}
+			done <- w.Close()
+		}()
+		got, err := uringfs.ReadFile(name)
+		if werr := <-done; werr != nil {
+			t.Fatalf("writer: %v", werr)
+		}
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("ReadFile(fifo): %d bytes, err %v; want %d bytes", len(got), err, len(data))
+		}
+	})
+}
+
+// TestReadFileDirectConcurrent reads 1,000 files from 64 goroutines and
+// checks every result and that no direct descriptor slot is left taken.
+func TestReadFileDirectConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	const files = 1000
+	for i := 0; i < files; i++ {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%04d", i)), fill(1+i*13%9000, byte(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 64; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < files; i += 64 / 4 { // every file read by 4 goroutines
+				got, err := uringfs.ReadFile(filepath.Join(dir, fmt.Sprintf("f%04d", i)))
+				if err != nil || !bytes.Equal(got, fill(1+i*13%9000, byte(i))) {
+					errs <- fmt.Errorf("file %d: %d bytes, err %v", i, len(got), err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := uringfs.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("%d direct descriptor slots taken after the run", n)
+	}
+	b, _ := uringfs.Backend()
+	t.Logf("backend %s, direct descriptors %v", b, uringfs.DirectFiles())
+}
+
+// TestReadFileDirectFaults makes the ring fail the fast path's OPENAT and
+// shorten or fail its READ: the open error comes back as os shapes it, a
+// short or failed READ sends ReadFile to the plain path, and no slot leaks.
+func TestReadFileDirectFaults(t *testing.T) {
+	if !uringfs.DirectFiles() {
+		t.Skip("no direct descriptors (syscall backend or old kernel)")
+	}
+	dir := t.TempDir()
+	name := filepath.Join(dir, "f")
+	data := fill(10000, 9)
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	isOpen := func(code ring.Opcode, fd int) bool { return code == ring.OpOpenat }
+	inject(t, &sched.FaultPlan{Match: isOpen, Ops: []sched.Fault{{Errno: syscall.EACCES}}})
+	_, err := uringfs.ReadFile(name)
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || pe.Op != "open" || pe.Path != name || pe.Err != syscall.EACCES {
+		t.Fatalf("ReadFile with OPENAT failing EACCES: %#v", err)
+	}
+	if n := uringfs.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("%d slots taken after a failed open", n)
+	}
+	for _, f := range []sched.Fault{{Short: true}, {Errno: syscall.EIO}} {
+		isRead := func(code ring.Opcode, fd int) bool { return code == ring.OpRead }
+		plan := inject(t, &sched.FaultPlan{Match: isRead, Ops: []sched.Fault{f}})
+		got, err := uringfs.ReadFile(name)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("fault %+v on the READ: %d bytes, err %v", f, len(got), err)
+		}
+		if plan.Injected() == 0 {
+			t.Fatalf("fault %+v was not injected", f)
+		}
+		if n := uringfs.DirectSlotsInUse(); n != 0 {
+			t.Fatalf("%d slots taken after fault %+v", n, f)
+		}
+	}
+}

@@ -1,0 +1,19 @@
+//go:build linux
+
+package uringfs
+
+// DirectSlotsInUse reports the process loop's direct descriptor slots that
+// are taken (by a ReadFile in progress) or leaked.
+func DirectSlotsInUse() int {
+	l, err := loop()
+	if err != nil {
+		return 0
+	}
+	return l.DirectSlotsInUse()
+}
+
+// DirectFiles reports whether ReadFile can take its one-chain fast path.
+func DirectFiles() bool {
+	l, err := loop()
+	return err == nil && l.DirectFiles()
+}
