@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -107,6 +108,9 @@ type Loop struct {
 }
 
 const loopClosedBit = int64(1) << 62
+
+// closeCancelInterval paces Close's repeated cancel-all rounds.
+const closeCancelInterval = 5 * time.Millisecond
 
 // New builds a Loop. With Backend "" any failure to set up io_uring falls
 // back to syscalls, a transient one (ENOMEM, EMFILE: the locked-memory or fd
@@ -219,10 +223,23 @@ func (l *Loop) Close() error {
 	l.closed = true
 	close(l.closing)
 	if l.state.Add(loopClosedBit) != loopClosedBit {
-		for _, s := range l.shards {
-			s.cancelAll()
+		// One cancel-all is not enough: a call already inside the loop may
+		// publish its SQEs after it (a Flight's feeder taking slots that the
+		// cancelled ops just freed). Repeat until the last call has left;
+		// each round cancels whatever reached the ring since the previous.
+		tick := time.NewTicker(closeCancelInterval)
+		defer tick.Stop()
+	drain:
+		for {
+			for _, s := range l.shards {
+				s.cancelAll()
+			}
+			select {
+			case <-l.drained:
+				break drain
+			case <-tick.C:
+			}
 		}
-		<-l.drained
 	}
 	var errs []error
 	for _, s := range l.shards {
