@@ -1,8 +1,8 @@
 package uringfs
 
 import (
-	"context"
 	"io/fs"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -11,71 +11,127 @@ import (
 	"github.com/uringfs/uring/internal/sched"
 )
 
-// maxDirectRead is the largest file readFileDirect reads in its one READ;
-// larger files take the plain path, which reads in steps of sched.MaxRW.
-const maxDirectRead = 64 << 20
+// directReadSize is the buffer of ReadFile's fast path: files smaller than
+// this are read in one chain, larger ones take the plain path.
+const directReadSize = 64 << 10
 
-// readFileDirect is ReadFile's fast path on io_uring: a stat(2) of the path,
-// then OPENAT into a direct descriptor slot, READ of the whole file into the
-// buffer that will be returned, CLOSE of the slot, as one linked chain in one
-// io_uring_enter. os.ReadFile makes five system calls (openat, fstat, read,
-// read to see end of file, close); this makes two and never puts a
-// descriptor in the process's table.
+// directBufs holds buffers of directReadSize+1 bytes: the READ of the file
+// goes to the first directReadSize, the READ that confirms end of file to
+// the last byte.
+var directBufs = sync.Pool{New: func() any {
+	b := make([]byte, directReadSize+1)
+	return &b
+}}
+
+// readFileDirect is ReadFile's fast path on io_uring: one linked chain in
+// one io_uring_enter, on a direct descriptor slot of the ring (never a
+// descriptor in the process's table):
 //
-// The stat picks what the chain may read: only regular files with a size.
-// Reading a regular file again is harmless, so whenever the outcome is not
-// plainly the whole file (the READ failed, came up short of the size stat
-// reported, or found more: the file changed between the calls) ok is false
-// and the caller starts over on the plain path, which then gives os's
-// results and errors. Pipes, character devices and the like never get here:
-// a read from them consumes data and could not be done over. Files whose
-// stat size is 0 (empty ones, and those of /proc and /sys that make up
-// their contents as they are read) take the plain path too.
+//	OPENAT   the name, into the slot
+//	FADVISE  POSIX_FADV_NORMAL: a no-op that fails (ESPIPE) on a pipe or FIFO
+//	READ     0 bytes, RWF_NOWAIT: fails (EOPNOTSUPP) on a file that cannot
+//	         be read without blocking (a terminal, most devices, /proc, /sys)
+//	READ     up to directReadSize bytes, RWF_NOWAIT             (hard link)
+//	READ     1 byte more, RWF_NOWAIT: 0 means end of file       (hard link)
+//	CLOSE    the slot, run whatever the two READs did
 //
-// ok is true when data and err are ReadFile's answer: the file's contents,
-// or the *fs.PathError of a failed OPENAT.
+// os.ReadFile makes six system calls for a small file (openat, epoll_ctl,
+// fstat, read, read to see end of file, close); this makes one.
+//
+// A failed FADVISE or empty READ cuts the chain before anything is read and
+// leaves the file open in the slot: then the file is read to its end there
+// with plain READs (readOpenDirect), so a pipe, a FIFO or a terminal is
+// opened once and nothing is lost. Otherwise the result stands only when it
+// is plainly the whole file: the second READ found end of file right after
+// the first. Anything else (a READ that failed, would have blocked on a page
+// not in the cache, or found more data) sends the caller to the plain path
+// to start over, so os's results and errors come from the same code as
+// before. Starting over is safe there: only files that take RWF_NOWAIT and
+// are not pipes got this far, and those (regular files, /dev/null, /dev/zero,
+// /dev/urandom) read the same again or never end.
+//
+// ok is true when data and err are ReadFile's answer.
 func readFileDirect(l *sched.Loop, name string) (data []byte, ok bool, err error) {
-	if !l.DirectFiles() {
+	if !l.DirectFiles() || !l.Supported(ring.OpFadvise) {
 		return nil, false, nil
 	}
-	var st unix.Stat_t
-	if ignoringEINTR(func() error { return unix.Stat(name, &st) }) != nil {
-		return nil, false, nil // the plain path reports the open error as os does
+	bp := directBufs.Get().(*[]byte)
+	defer directBufs.Put(bp)
+	buf := *bp
+	var ops [6]*sched.Op
+	codes := [6]ring.Opcode{ring.OpOpenat, ring.OpFadvise, ring.OpRead, ring.OpRead, ring.OpRead, ring.OpClose}
+	for i, c := range codes {
+		ops[i] = sched.GetOp(c)
+		ops[i].Direct = true
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size <= 0 || st.Size > maxDirectRead {
-		return nil, false, nil
-	}
-	// One byte more than the size, so that a file that grew is noticed.
-	buf := make([]byte, st.Size+1)
-	open := sched.GetOp(ring.OpOpenat)
-	read := sched.GetOp(ring.OpRead)
-	closeOp := sched.GetOp(ring.OpClose)
 	defer func() {
-		sched.PutOp(open)
-		sched.PutOp(read)
-		sched.PutOp(closeOp)
+		for _, op := range ops {
+			sched.PutOp(op)
+		}
 	}()
+	open, advise, probe, read, eof := ops[0], ops[1], ops[2], ops[3], ops[4] // ops[5] is the CLOSE
 	// A direct descriptor cannot be O_CLOEXEC (the kernel refuses the flag):
 	// it is never in the process's table, so no exec can inherit it.
-	open.Fd, open.Path, open.Flags, open.Direct = unix.AT_FDCWD, name, unix.O_RDONLY, true
-	// The hard link runs the CLOSE also after a failed or short READ.
-	read.Buf, read.Off, read.Direct, read.SQEFlags = buf, 0, true, ring.SQEIOHardlink
-	closeOp.Direct = true
-	chain := [3]*sched.Op{open, read, closeOp}
-	ran, cerr := l.ChainDirect(context.Background(), chain[:])
-	if !ran || cerr != nil {
+	open.Fd, open.Path, open.Flags = unix.AT_FDCWD, name, unix.O_RDONLY
+	advise.Flags = unix.FADV_NORMAL
+	// The READs go at the file position (-1), so each starts where the one
+	// before stopped.
+	probe.Buf, probe.Off, probe.Flags = buf[:0], -1, unix.RWF_NOWAIT
+	read.Buf, read.Off, read.Flags, read.SQEFlags = buf[:directReadSize], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
+	eof.Buf, eof.Off, eof.Flags, eof.SQEFlags = buf[directReadSize:], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
+	var cont bool
+	ran, cerr := l.ChainDirect(background, ops[:], func(run func(...*sched.Op) error) {
+		if open.Res < 0 {
+			return // nothing was opened
+		}
+		cont = true
+		data, err = readOpenDirect(run, name)
+	})
+	switch {
+	case !ran || cerr != nil:
 		return nil, false, nil
-	}
-	if open.Res < 0 {
+	case cont:
+		return data, true, err
+	case open.Res < 0:
 		errno := syscall.Errno(-open.Res)
 		switch errno {
 		case unix.EINTR, unix.EAGAIN, unix.ECANCELED:
 			return nil, false, nil
 		}
 		return nil, true, &fs.PathError{Op: "open", Path: name, Err: errno}
-	}
-	if int64(read.Res) != st.Size {
+	case advise.Res < 0 || probe.Res < 0 || read.Res < 0 || int(read.Res) >= directReadSize || eof.Res != 0:
 		return nil, false, nil
 	}
-	return buf[:st.Size], true, nil
+	// One byte of spare capacity, as os.ReadFile leaves.
+	data = make([]byte, read.Res, read.Res+1)
+	copy(data, buf)
+	return data, true, nil
+}
+
+// readOpenDirect reads the file open in the direct slot to its end with
+// blocking READs, then closes the slot, with ReadFile's results and errors.
+func readOpenDirect(run func(...*sched.Op) error, name string) ([]byte, error) {
+	op := sched.GetOp(ring.OpRead)
+	defer sched.PutOp(op)
+	data, err := readAll(0, func(b []byte) (int, error) {
+		var n int
+		err := ignoringEINTR(func() error {
+			*op = sched.Op{Code: ring.OpRead, Direct: true, Buf: b, Off: -1}
+			if err := run(op); err != nil {
+				return err
+			}
+			if op.Res < 0 {
+				return syscall.Errno(-op.Res)
+			}
+			n = int(op.Res)
+			return nil
+		})
+		return n, err
+	})
+	*op = sched.Op{Code: ring.OpClose, Direct: true}
+	run(op) // os.ReadFile ignores the error of its close too
+	if err != nil {
+		return data, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	return data, nil
 }

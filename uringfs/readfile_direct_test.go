@@ -212,7 +212,9 @@ func TestReadFileDirectFaults(t *testing.T) {
 	}
 	for _, f := range []sched.Fault{{Short: true}, {Errno: syscall.EIO}} {
 		isRead := func(code ring.Opcode, fd int) bool { return code == ring.OpRead }
-		plan := inject(t, &sched.FaultPlan{Match: isRead, Ops: []sched.Fault{f}})
+		// The first READ of the chain is the empty probe: the fault goes to
+		// the one after it, the READ of the data.
+		plan := inject(t, &sched.FaultPlan{Match: isRead, Ops: []sched.Fault{{}, f}})
 		got, err := uringfs.ReadFile(name)
 		if err != nil || !bytes.Equal(got, data) {
 			t.Fatalf("fault %+v on the READ: %d bytes, err %v", f, len(got), err)

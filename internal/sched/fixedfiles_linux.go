@@ -81,24 +81,23 @@ func (l *Loop) DirectFiles() bool {
 // Direct work on that slot (see Op.Direct). Each op's SQEFlags are added to
 // its SQE; ring.SQEIOHardlink on an op keeps the chain going after that op
 // fails or comes up short, so that a final CLOSE runs whatever the READ
-// before it did. The last op must not carry a link flag.
+// before it did. The last op of a chain must not carry a link flag.
+//
+// If the chain ends without a successful direct CLOSE (a failure cut it
+// before the CLOSE) and more is not nil, more is called with a run function
+// that submits further chains on the same slot and returns as Chain does:
+// the caller can go on with the file the chain opened. Once more returns,
+// or right away without more, a slot left holding a file is emptied.
 //
 // ran is false, with nothing submitted, when direct descriptors cannot be
-// used (see DirectFiles; also when the ring could not register its table)
-// or every slot of the ring is taken: the caller then takes its plain path.
-// When ran is true, err is as for Chain and every op has its result. ctx
-// can cancel the chain; the call still waits for every CQE.
-func (l *Loop) ChainDirect(ctx context.Context, ops []*Op) (ran bool, err error) {
-	if len(ops) == 0 || !l.DirectFiles() {
+// used (see DirectFiles; also when the ring could not register its table or
+// the probe lacks an opcode of ops) or every slot of the ring is taken: the
+// caller then takes its plain path. When ran is true, err is as for Chain
+// and every op has its result. ctx can cancel the chain; the call still
+// waits for every CQE.
+func (l *Loop) ChainDirect(ctx context.Context, ops []*Op, more func(run func(ops ...*Op) error)) (ran bool, err error) {
+	if len(ops) == 0 || !l.DirectFiles() || !l.directOK(ops) {
 		return false, nil
-	}
-	if ops[len(ops)-1].SQEFlags&(ring.SQEIOLink|ring.SQEIOHardlink) != 0 {
-		return false, nil
-	}
-	for _, op := range ops {
-		if !known(op.Code) {
-			return false, nil
-		}
 	}
 	if err := ctx.Err(); err != nil {
 		return false, err
@@ -118,23 +117,27 @@ func (l *Loop) ChainDirect(ctx context.Context, ops []*Op) (ran bool, err error)
 	default:
 		return false, nil
 	}
-	for _, op := range ops {
-		op.armed, op.slot = op.Direct, k
-		perr := op.prepare()
-		op.armed = false
-		if perr != nil {
-			s.direct.free <- k
-			return false, nil
-		}
-		// An op that never reaches the kernel (slot wait abandoned) keeps
-		// this result, so it does not look like a successful OPENAT.
-		op.Res = -int32(unix.ECANCELED)
+	if !armDirect(ops, k) {
+		s.direct.free <- k
+		return false, nil
 	}
 	l.counters.ops.Add(uint64(len(ops)))
 	err = s.submit(ctx, ops)
 	// submit returns once every submitted op has its CQE: the kernel is
 	// done with the slot, unless the chain left a file in it.
-	if !closedDirect(ops) {
+	closed := closedDirect(ops)
+	if !closed && more != nil && err == nil {
+		more(func(ops ...*Op) error {
+			if closed || len(ops) == 0 || !l.directOK(ops) || !armDirect(ops, k) {
+				return unix.EINVAL
+			}
+			l.counters.ops.Add(uint64(len(ops)))
+			err := s.submit(ctx, ops)
+			closed = closedDirect(ops)
+			return err
+		})
+	}
+	if !closed {
 		if uerr := s.r.UpdateFiles(k, []int32{-1}); uerr != nil {
 			s.direct.lost.Add(1)
 			return true, err
@@ -142,6 +145,36 @@ func (l *Loop) ChainDirect(ctx context.Context, ops []*Op) (ran bool, err error)
 	}
 	s.direct.free <- k
 	return true, err
+}
+
+// directOK checks that the loop can prepare and the kernel run every op,
+// and that the last one does not link onward.
+func (l *Loop) directOK(ops []*Op) bool {
+	if ops[len(ops)-1].SQEFlags&(ring.SQEIOLink|ring.SQEIOHardlink) != 0 {
+		return false
+	}
+	for _, op := range ops {
+		if !known(op.Code) || !l.probe.Supported(op.Code) {
+			return false
+		}
+	}
+	return true
+}
+
+// armDirect prepares ops for slot k.
+func armDirect(ops []*Op, k uint32) bool {
+	for _, op := range ops {
+		op.armed, op.slot = op.Direct, k
+		perr := op.prepare()
+		op.armed = false
+		if perr != nil {
+			return false
+		}
+		// An op that never reaches the kernel (slot wait abandoned) keeps
+		// this result, so it does not look like a successful OPENAT.
+		op.Res = -int32(unix.ECANCELED)
+	}
+	return true
 }
 
 // closedDirect reports whether the chain ends with a direct CLOSE that
@@ -166,6 +199,9 @@ func (op *Op) fillDirect(sqe *ring.SQE) {
 	default:
 		sqe.Fd = int32(op.slot)
 		sqe.Flags |= ring.SQEFixedFile
+		if op.Code == ring.OpRead || op.Code == ring.OpWrite {
+			sqe.OpFlags = op.Flags // RWF_* (RWF_NOWAIT)
+		}
 	}
 }
 

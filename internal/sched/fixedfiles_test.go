@@ -62,7 +62,7 @@ func TestChainDirectRead(t *testing.T) {
 			before := l.DirectSlotsInUse()
 			buf := make([]byte, c.buf)
 			ops := readChain(c.path, buf)
-			ran, err := l.ChainDirect(context.Background(), ops)
+			ran, err := l.ChainDirect(context.Background(), ops, nil)
 			if !ran || err != nil {
 				t.Fatalf("ChainDirect: ran %v, err %v", ran, err)
 			}
@@ -107,7 +107,7 @@ func TestChainDirectNoHardlink(t *testing.T) {
 	writeFile(t, p, pattern(10, 1))
 	ops := readChain(p, make([]byte, 100))
 	ops[1].SQEFlags = 0
-	ran, err := l.ChainDirect(context.Background(), ops)
+	ran, err := l.ChainDirect(context.Background(), ops, nil)
 	if !ran || err != nil {
 		t.Fatalf("ChainDirect: ran %v, err %v", ran, err)
 	}
@@ -120,7 +120,7 @@ func TestChainDirectNoHardlink(t *testing.T) {
 	// The slot is usable again: run many chains through a one-ring table.
 	for i := 0; i < 600; i++ {
 		ops := readChain(p, make([]byte, 100))
-		if ran, err := l.ChainDirect(context.Background(), ops); !ran || err != nil || ops[1].Res != 10 || ops[2].Res != 0 {
+		if ran, err := l.ChainDirect(context.Background(), ops, nil); !ran || err != nil || ops[1].Res != 10 || ops[2].Res != 0 {
 			t.Fatalf("chain %d: ran %v err %v read %d close %d", i, ran, err, ops[1].Res, ops[2].Res)
 		}
 	}
@@ -148,7 +148,7 @@ func TestChainDirectConcurrent(t *testing.T) {
 				p := filepath.Join(dir, string(rune('a'+k%26))+string(rune('a'+k/26)))
 				buf := make([]byte, 4096)
 				ops := readChain(p, buf)
-				ran, err := l.ChainDirect(context.Background(), ops)
+				ran, err := l.ChainDirect(context.Background(), ops, nil)
 				mu.Lock()
 				if ran {
 					ranCount++
@@ -194,7 +194,7 @@ func TestChainDirectRefused(t *testing.T) {
 			if l.DirectFiles() {
 				t.Fatal("DirectFiles on the syscall backend")
 			}
-			ran, err := l.ChainDirect(context.Background(), readChain(os.DevNull, make([]byte, 1)))
+			ran, err := l.ChainDirect(context.Background(), readChain(os.DevNull, make([]byte, 1)), nil)
 			if ran || err != nil {
 				t.Fatalf("ChainDirect on the syscall backend: ran %v err %v", ran, err)
 			}
@@ -202,7 +202,7 @@ func TestChainDirectRefused(t *testing.T) {
 		// A chain whose last op links onward is refused.
 		ops := readChain(os.DevNull, make([]byte, 1))
 		ops[2].SQEFlags = ring.SQEIOLink
-		if ran, _ := l.ChainDirect(context.Background(), ops); ran {
+		if ran, _ := l.ChainDirect(context.Background(), ops, nil); ran {
 			t.Fatal("ChainDirect ran a chain whose last op carries IOSQE_IO_LINK")
 		}
 	})
@@ -222,13 +222,13 @@ func TestChainDirectClosedLoop(t *testing.T) {
 		t.Skip("no direct descriptors")
 	}
 	ops := readChain(os.DevNull, make([]byte, 1))
-	if ran, err := l.ChainDirect(context.Background(), ops); !ran || err != nil || ops[2].Res != 0 {
+	if ran, err := l.ChainDirect(context.Background(), ops, nil); !ran || err != nil || ops[2].Res != 0 {
 		t.Fatalf("ran %v err %v close %d", ran, err, ops[2].Res)
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if ran, err := l.ChainDirect(context.Background(), readChain(os.DevNull, make([]byte, 1))); ran || err != sched.ErrClosed {
+	if ran, err := l.ChainDirect(context.Background(), readChain(os.DevNull, make([]byte, 1)), nil); ran || err != sched.ErrClosed {
 		t.Fatalf("after Close: ran %v err %v, want ErrClosed", ran, err)
 	}
 	if n := l.DirectSlotsInUse(); n != 0 {

@@ -38,7 +38,8 @@ type Op struct {
 	// Direct makes the op work on the direct (fixed) descriptor slot that
 	// Loop.ChainDirect reserved for its chain: OPENAT opens into the slot,
 	// CLOSE closes it, any other op uses it as its file (IOSQE_FIXED_FILE)
-	// in place of Fd. Only ChainDirect accepts such ops.
+	// in place of Fd; a Direct READ or WRITE passes Flags as its RWF_* flags.
+	// Only ChainDirect accepts such ops.
 	Direct bool
 
 	// Res is the result, filled in by the loop.
