@@ -235,3 +235,50 @@ func TestChainDirectClosedLoop(t *testing.T) {
 		t.Fatalf("after Close %d slots reported", n)
 	}
 }
+
+// TestChainDirectMore cuts a chain before its CLOSE (a plain link after a
+// short read) and goes on with the file still open in the slot.
+func TestChainDirectMore(t *testing.T) {
+	l := directLoop(t)
+	p := filepath.Join(t.TempDir(), "f")
+	data := pattern(300, 5)
+	writeFile(t, p, data)
+	ops := readChain(p, make([]byte, 100))
+	ops[1].SQEFlags, ops[1].Off = 0, -1 // full read: the link holds, the CLOSE runs
+	ran, err := l.ChainDirect(context.Background(), ops, func(run func(...*sched.Op) error) {
+		t.Fatal("more called after a chain whose CLOSE ran")
+	})
+	if !ran || err != nil || ops[2].Res != 0 {
+		t.Fatalf("ran %v err %v close %d", ran, err, ops[2].Res)
+	}
+	ops = readChain(p, make([]byte, 1000))
+	ops[1].SQEFlags, ops[1].Off = 0, -1 // short read: the plain link cancels the CLOSE
+	var rest []byte
+	called := false
+	ran, err = l.ChainDirect(context.Background(), ops, func(run func(...*sched.Op) error) {
+		called = true
+		// The file is still open at its position 300: at end of file.
+		buf := make([]byte, 50)
+		again := &sched.Op{Code: ring.OpRead, Buf: buf, Off: 0, Direct: true}
+		if err := run(again); err != nil || again.Res != 50 {
+			t.Errorf("read on the open slot: err %v res %d", err, again.Res)
+		}
+		rest = buf
+		c := &sched.Op{Code: ring.OpClose, Direct: true}
+		if err := run(c); err != nil || c.Res != 0 {
+			t.Errorf("close on the open slot: err %v res %d", err, c.Res)
+		}
+		if err := run(&sched.Op{Code: ring.OpNop}); err != unix.EINVAL {
+			t.Errorf("run after the CLOSE: %v, want EINVAL", err)
+		}
+	})
+	if !ran || err != nil || !called {
+		t.Fatalf("ran %v err %v more called %v", ran, err, called)
+	}
+	if ops[1].Res != 300 || ops[2].Res != -int32(unix.ECANCELED) || !bytes.Equal(rest, data[:50]) {
+		t.Fatalf("read %d close %d rest ok %v", ops[1].Res, ops[2].Res, bytes.Equal(rest, data[:50]))
+	}
+	if n := l.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("%d slots in use", n)
+	}
+}
