@@ -74,6 +74,9 @@ func (b *bench) run() (*report, error) {
 		default:
 			if b.fio = fioPath(); b.fio == "" {
 				b.notef("fio: skipped (not found on PATH)")
+			} else if err := ioURingRefused(); err != nil {
+				b.fio = ""
+				b.notef("fio: skipped (its io_uring engine cannot run: io_uring is refused here: %v)", err)
 			}
 		}
 	}

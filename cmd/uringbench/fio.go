@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/uringfs/uring/uringfs"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -112,4 +114,14 @@ wait:
 	res.Threads = 1 // one job, one submitting thread
 	res.Backend = "fio"
 	return res
+}
+
+// ioURingRefused reports why io_uring cannot be used in this process, or nil.
+// With URINGFS_BACKEND=syscall the loop does not try io_uring, so nothing is
+// known and fio is given its chance.
+func ioURingRefused() error {
+	if os.Getenv("URINGFS_BACKEND") == "syscall" {
+		return nil
+	}
+	return uringfs.FallbackReason()
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/uringfs/uring/uringfs"
 )
 
 // TestMain lets the test binary stand in for the tool when it re-executes
@@ -185,6 +187,11 @@ func TestFioSkippedOrRun(t *testing.T) {
 	dir := t.TempDir()
 	if !directWorks(t, dir) {
 		t.Skip("O_DIRECT refused in", dir)
+	}
+	if fioPath() != "" {
+		if b, _ := uringfs.Backend(); b != "uring" {
+			t.Skip("fio's io_uring engine needs io_uring, and this process runs on the syscall backend")
+		}
 	}
 	out, _ := runTool(t, tiny(dir, "-fio", "-workloads", "randread-direct", "-goroutines", "4", "-engines", "os,uring")...)
 	if fioPath() == "" {
