@@ -431,7 +431,7 @@ func (r *Root) Readlink(name string) (string, error) {
 		return "", &fs.PathError{Op: "readlinkat", Path: name, Err: err}
 	}
 	defer unix.Close(fd)
-	target, err := rootReadlinkat(fd, "")
+	target, err := readlinkDir(fd, "")
 	if err == unix.ENOENT {
 		// readlinkat(fd, "") on anything but a link: os.Root's readlinkat
 		// of the name says EINVAL there.
@@ -441,23 +441,6 @@ func (r *Root) Readlink(name string) (string, error) {
 		return "", &fs.PathError{Op: "readlinkat", Path: name, Err: err}
 	}
 	return target, nil
-}
-
-func rootReadlinkat(dirfd int, name string) (string, error) {
-	for size := 128; ; size *= 2 {
-		b := make([]byte, size)
-		var n int
-		err := ignoringEINTR(func() (err error) {
-			n, err = unix.Readlinkat(dirfd, name, b)
-			return err
-		})
-		if err != nil {
-			return "", err
-		}
-		if n < size {
-			return string(b[:n]), nil
-		}
-	}
 }
 
 // Chmod changes the mode of the named file in the root, following symbolic
@@ -629,7 +612,7 @@ func (r *Root) resolveParent(name string, flags int) (dirfd int, last string, er
 			return dirfd, last, nil
 		case st.Mode&unix.S_IFMT == unix.S_IFLNK:
 			var target string
-			target, err = rootReadlinkat(dirfd, last)
+			target, err = readlinkDir(dirfd, last)
 			if err != nil {
 				err = unix.ENOTDIR
 				break
@@ -919,7 +902,7 @@ func (r *Root) mkdirAll(fullname string, perm fs.FileMode) error {
 			fd, err = r.openStep(dirfd, parts[i])
 		}
 		if err == unix.ENOTDIR || err == unix.ELOOP {
-			if target, lerr := rootReadlinkat(dirfd, parts[i]); lerr == nil {
+			if target, lerr := readlinkDir(dirfd, parts[i]); lerr == nil {
 				if links++; links > rootMaxSymlinks {
 					return unix.ELOOP
 				}
@@ -1037,7 +1020,7 @@ func (r *Root) removeAllFrom(parent int, base string) error {
 				return nil
 			}
 			if err == unix.ENOTDIR || err == unix.ELOOP {
-				if _, lerr := rootReadlinkat(parent, base); lerr == nil {
+				if _, lerr := readlinkDir(parent, base); lerr == nil {
 					err = uErr // a symbolic link, which unlink refused
 				} else if err == unix.ENOTDIR {
 					return &fs.PathError{Op: "unlinkat", Path: base, Err: uErr}
