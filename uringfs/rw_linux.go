@@ -15,8 +15,11 @@ func (f *File) pread(ctx context.Context, b []byte, off int64) (int, error) {
 // pwrite is one write at off (-1: at the file offset, or the end with
 // O_APPEND), with the same split as pread.
 func (f *File) pwrite(ctx context.Context, b []byte, off int64) (int, error) {
-	if f.direct || f.noNowaitWrite.Load() {
+	if f.direct {
 		return f.loop.Pwrite(ctx, f.fd, b, off)
+	}
+	if f.noNowaitWrite.Load() {
+		return f.loop.PwriteBuffered(ctx, f.fd, b, off)
 	}
 	n, unsupported, err := f.loop.PwriteCached(ctx, f.fd, b, off)
 	if unsupported {

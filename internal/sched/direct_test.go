@@ -44,3 +44,40 @@ func TestMetadataPlacement(t *testing.T) {
 		}
 	}
 }
+
+// PwriteBuffered runs on the caller when its context cannot be cancelled and
+// on the ring when it can; the bytes land the same either way.
+func TestPwriteBufferedPlacement(t *testing.T) {
+	l := newLoop(t, sched.BackendURing, sched.Config{})
+	p := filepath.Join(t.TempDir(), "f")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	before := l.Counters().Direct
+	if n, err := l.PwriteBuffered(context.Background(), fd, []byte("abc"), 0); n != 3 || err != nil {
+		t.Fatalf("caller-side write: %d, %v", n, err)
+	}
+	if d := l.Counters().Direct - before; d != 1 {
+		t.Errorf("caller-side write counted %d direct ops, want 1", d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	before = l.Counters().Direct
+	if n, err := l.PwriteBuffered(ctx, fd, []byte("def"), -1); n != 3 || err != nil {
+		t.Fatalf("ring write: %d, %v", n, err)
+	}
+	if d := l.Counters().Direct - before; d != 0 {
+		t.Errorf("cancellable write ran on the caller (%d direct ops)", d)
+	}
+	got, err := os.ReadFile(p)
+	// off -1 writes at the file offset, which the positioned write left at 0.
+	if err != nil || string(got) != "def" {
+		t.Fatalf("file holds %q (%v), want \"def\"", got, err)
+	}
+	if _, err := l.PwriteBuffered(context.Background(), -1, []byte("x"), 0); err != unix.EBADF {
+		t.Errorf("bad fd: %v, want EBADF", err)
+	}
+}

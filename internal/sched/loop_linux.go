@@ -59,7 +59,7 @@ type Counters struct {
 	Cancels   uint64 // ASYNC_CANCEL requests submitted for cancelled contexts
 	Fallbacks uint64 // ops run as syscalls on the io_uring backend (opcode missing)
 	Retries   uint64 // ops resubmitted after EINTR or EAGAIN from the kernel
-	Direct    uint64 // metadata ops run as syscalls on the caller (see Chain)
+	Direct    uint64 // metadata ops and would-block buffered writes run as syscalls on the caller
 	SlotWaits uint64 // submissions that parked waiting for a free slot
 	// NowaitHits counts buffered reads and writes finished by
 	// preadv2/pwritev2(RWF_NOWAIT) on the caller, NowaitMisses those that
@@ -90,8 +90,8 @@ type Loop struct {
 	probe    *ring.Probe
 	counters counters
 
-	// directMeta counts metadata syscalls in progress on callers; up to
-	// directLimit run that way, the rest go to the ring.
+	// directMeta counts caller-side syscalls (metadata, buffered writes) in
+	// progress; up to directLimit run that way, the rest go to the ring.
 	directMeta  atomic.Int32
 	directLimit int32
 
