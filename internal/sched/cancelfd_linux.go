@@ -17,20 +17,6 @@ func (l *Loop) CancelFd(fd int) {
 }
 
 func (s *shard) cancelFd(fd int) {
-	i := <-s.cancelFree
-	c := getOp(ring.OpAsyncCancel)
-	c.detached = true
-	s.sqMu.Lock()
-	sqe := s.r.NextSQE()
-	if sqe == nil {
-		panic("sched: submission queue full with a free cancel slot")
-	}
-	sqe.PrepAsyncCancel(0, ring.AsyncCancelFd|ring.AsyncCancelAll)
-	sqe.Fd = int32(fd)
-	c.ud = s.assign(i, c)
-	sqe.UserData = c.ud
-	s.sqMu.Unlock()
-	s.pending.Add(1)
+	s.submitCancel(0, ring.AsyncCancelFd|ring.AsyncCancelAll, int32(fd))
 	s.l.counters.cancels.Add(1)
-	s.combine()
 }

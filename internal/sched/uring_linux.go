@@ -271,28 +271,22 @@ func (s *shard) wait(ctx context.Context, ops []*Op) error {
 // cancel completes.
 func (s *shard) cancel(ops []*Op) {
 	for _, op := range ops {
-		c := getOp(ring.OpAsyncCancel)
-		c.Len = op.ud
-		c.detached = true
-		i := <-s.cancelFree
-		s.sqMu.Lock()
-		sqe := s.r.NextSQE()
-		if sqe == nil {
-			panic("sched: submission queue full with a free cancel slot")
-		}
-		c.fill(sqe)
-		c.ud = s.assign(i, c)
-		sqe.UserData = c.ud
-		s.sqMu.Unlock()
-		s.pending.Add(1)
+		s.submitCancel(op.ud, 0, -1)
 		s.l.counters.cancels.Add(1)
-		s.combine()
 	}
 }
 
 // cancelAll asks the kernel to cancel every request on the ring (used by
 // Loop.Close).
 func (s *shard) cancelAll() {
+	s.submitCancel(0, ring.AsyncCancelAny, -1)
+}
+
+// submitCancel queues one IORING_OP_ASYNC_CANCEL (of the request whose
+// user_data is target, or as flags say: every request, or every request on
+// fd) on a reserved cancel slot and submits it. The cancel is detached: the
+// reaper recycles it, nobody waits for its CQE.
+func (s *shard) submitCancel(target uint64, flags uint32, fd int32) {
 	i := <-s.cancelFree
 	c := getOp(ring.OpAsyncCancel)
 	c.detached = true
@@ -301,7 +295,10 @@ func (s *shard) cancelAll() {
 	if sqe == nil {
 		panic("sched: submission queue full with a free cancel slot")
 	}
-	sqe.PrepAsyncCancel(0, ring.AsyncCancelAny)
+	sqe.PrepAsyncCancel(target, flags)
+	if flags&ring.AsyncCancelFd != 0 {
+		sqe.Fd = fd
+	}
 	c.ud = s.assign(i, c)
 	sqe.UserData = c.ud
 	s.sqMu.Unlock()
