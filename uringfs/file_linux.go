@@ -36,6 +36,7 @@ type file struct {
 	direct     bool // O_DIRECT: every transfer goes to the ring, none tries the page cache
 	// noNowaitWrite is set once the file system refuses RWF_NOWAIT writes.
 	noNowaitWrite atomic.Bool
+	cacheHint     sched.CacheHint // whether reads skip RWF_NOWAIT, see sched.CacheHint
 	loop          *sched.Loop
 	state         fdState
 	rmu, wmu      sync.Mutex // serialise Read and Write, which move the file offset

@@ -21,6 +21,7 @@ type File struct {
 type Counters struct {
 	Ops, Enters, SQEs, Inline, Parks, Wakeups, Cancels, Fallbacks, Retries, SlotWaits uint64
 	NowaitHits, NowaitMisses                                                          uint64
+	CachedReads                                                                       uint64
 }
 
 // Backend reports "syscall": there is no io_uring on this system.

@@ -9,7 +9,7 @@ func (f *File) pread(ctx context.Context, b []byte, off int64) (int, error) {
 	if f.direct {
 		return f.loop.Pread(ctx, f.fd, b, off)
 	}
-	return f.loop.PreadCached(ctx, f.fd, b, off)
+	return f.loop.PreadCached(ctx, f.fd, b, off, &f.cacheHint)
 }
 
 // pwrite is one write at off (-1: at the file offset, or the end with

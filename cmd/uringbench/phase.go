@@ -55,6 +55,9 @@ type loopDelta struct {
 	// those that would have blocked and went to the ring.
 	NowaitHits   uint64 `json:"nowait_hits"`
 	NowaitMisses uint64 `json:"nowait_misses"`
+	// Reads of files whose reads all hit the page cache, made with plain
+	// pread on the caller.
+	CachedReads uint64 `json:"cached_reads"`
 }
 
 func counterDelta(a, b uringfs.Counters) *loopDelta {
@@ -63,6 +66,7 @@ func counterDelta(a, b uringfs.Counters) *loopDelta {
 		Inline: b.Inline - a.Inline, Parks: b.Parks - a.Parks, Wakeups: b.Wakeups - a.Wakeups,
 		Retries: b.Retries - a.Retries, SlotWaits: b.SlotWaits - a.SlotWaits, Fallbacks: b.Fallbacks - a.Fallbacks,
 		NowaitHits: b.NowaitHits - a.NowaitHits, NowaitMisses: b.NowaitMisses - a.NowaitMisses,
+		CachedReads: b.CachedReads - a.CachedReads,
 	}
 }
 

@@ -34,7 +34,7 @@ type summary struct {
 	InlinePct   float64  `json:"inline_pct"`
 	ParksPerOp  float64  `json:"parks_per_op"`
 	WakesPerOp  float64  `json:"wakeups_per_op"`
-	NowaitPct   float64  `json:"nowait_pct"` // share of buffered ops RWF_NOWAIT finished
+	CallerPct   float64  `json:"caller_pct"` // share of buffered ops finished on the caller, not the ring
 	OthersPct   float64  `json:"others_pct"` // CPU other processes used, % of all CPUs (max over rounds); -1 unknown
 	Errors      []string `json:"errors,omitempty"`
 }
@@ -90,7 +90,7 @@ func summarize(results []phaseResult) []summary {
 	osIOPS := map[rowKey]float64{}
 	for _, k := range keys {
 		s := summary{Workload: k.workload, Goroutines: k.goroutines, Engine: k.engine, Threads: -1,
-			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, NowaitPct: -1, UserPct: -1, OthersPct: -1}
+			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, CallerPct: -1, UserPct: -1, OthersPct: -1}
 		var iops, mibps, nsop, cpuop, userPct, thr, sqe, inl, parks, wakes, nowait []float64
 		for _, r := range groups[k] {
 			if r.Err != "" {
@@ -127,8 +127,8 @@ func summarize(results []phaseResult) []summary {
 				if l.Inline+l.Parks > 0 {
 					inl = append(inl, 100*float64(l.Inline)/float64(l.Inline+l.Parks))
 				}
-				if l.NowaitHits+l.NowaitMisses > 0 {
-					nowait = append(nowait, 100*float64(l.NowaitHits)/float64(l.NowaitHits+l.NowaitMisses))
+				if all := l.NowaitHits + l.NowaitMisses + l.CachedReads; all > 0 {
+					nowait = append(nowait, 100*float64(l.NowaitHits+l.CachedReads)/float64(all))
 				}
 				parks = append(parks, float64(l.Parks)/ops)
 				wakes = append(wakes, float64(l.Wakeups)/ops)
@@ -141,7 +141,7 @@ func summarize(results []phaseResult) []summary {
 				s.Threads = int(median(thr) + 0.5)
 			}
 			s.SQEPerEnter, s.InlinePct, s.ParksPerOp, s.WakesPerOp = medianOr(sqe), medianOr(inl), medianOr(parks), medianOr(wakes)
-			s.NowaitPct = medianOr(nowait)
+			s.CallerPct = medianOr(nowait)
 		}
 		if k.engine == engineOS {
 			osIOPS[rowKey{k.workload, k.goroutines, ""}] = s.IOPS
@@ -207,7 +207,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		fmt.Fprintln(w, "note:", n)
 	}
 	fmt.Fprintln(w)
-	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "usr%", "threads", "nowait%", "sqe/enter", "inline%", "parks/op", "others%"}
+	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "usr%", "threads", "caller%", "sqe/enter", "inline%", "parks/op", "others%"}
 	rows := [][]string{head}
 	for _, s := range r.Rows {
 		row := []string{s.Workload, strconv.Itoa(s.Goroutines), s.Engine}
@@ -232,7 +232,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		} else {
 			row = append(row, "-")
 		}
-		row = append(row, fmtOpt("%.0f", s.NowaitPct), fmtOpt("%.2f", s.SQEPerEnter), fmtOpt("%.0f", s.InlinePct), fmtOpt("%.2f", s.ParksPerOp), fmtOpt("%.0f", s.OthersPct))
+		row = append(row, fmtOpt("%.0f", s.CallerPct), fmtOpt("%.2f", s.SQEPerEnter), fmtOpt("%.0f", s.InlinePct), fmtOpt("%.2f", s.ParksPerOp), fmtOpt("%.0f", s.OthersPct))
 		rows = append(rows, row)
 	}
 	printColumns(w, rows, 3)
@@ -250,8 +250,9 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 	}
 	fmt.Fprintln(w, "\nvs os: median IOPS / median os IOPS, same workload, same run. spread: half the min-max range over rounds.")
 	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. cpu/op: process user+sys CPU / ops, usr% its user share.")
-	fmt.Fprintln(w, "threads: OS threads the phase added. uringfs loop counters over the phase: nowait% of buffered ops done by")
-	fmt.Fprintln(w, "preadv2/pwritev2(RWF_NOWAIT) on the caller; SQEs per io_uring_enter; inline% of ring submissions that")
+	fmt.Fprintln(w, "threads: OS threads the phase added. uringfs loop counters over the phase: caller% of buffered ops done on")
+	fmt.Fprintln(w, "the caller (preadv2/pwritev2 RWF_NOWAIT hits, pread of files whose reads all hit the page cache);")
+	fmt.Fprintln(w, "SQEs per io_uring_enter; inline% of ring submissions that")
 	fmt.Fprintln(w, "completed without parking the caller; parks per op. others%: CPU other processes used during the phase,")
 	fmt.Fprintln(w, "as % of all CPUs, worst round: above a few % the machine was shared and the row is suspect.")
 }

@@ -153,7 +153,7 @@ func (l *Loop) Start(ctx context.Context, ops []*Op, links []bool, notify func(i
 	// The flight holds the loop open until its last completion, so that
 	// Close waits for it.
 	l.state.Add(1)
-	l.counters.ops.Add(uint64(len(ops)))
+	l.ctr().ops.Add(uint64(len(ops)))
 	f.left.Store(int64(len(ops)) + 1) // +1 held until Start is done with f
 	if ctx.Done() != nil {
 		f.stopFn = context.AfterFunc(ctx, func() { f.cancel(ctx.Err(), true) })
@@ -164,7 +164,7 @@ func (l *Loop) Start(ctx context.Context, ops []*Op, links []bool, notify func(i
 
 	if pool {
 		if l.backend == BackendURing {
-			l.counters.fallbacks.Add(uint64(len(ops)))
+			l.ctr().fallbacks.Add(uint64(len(ops)))
 		}
 		f.runPool()
 	} else {
@@ -427,7 +427,7 @@ func (f *Flight) claimWait(idx *[]uint32, n int) bool {
 			continue
 		default:
 		}
-		s.l.counters.slotWaits.Add(1)
+		s.l.ctr().slotWaits.Add(1)
 		select {
 		case i := <-s.free:
 			*idx = append(*idx, i)
@@ -508,7 +508,7 @@ func (s *shard) cancelUDs(uds []uint64, mayBlock bool) {
 		}
 		s.sqMu.Unlock()
 		s.pending.Add(int32(len(idx)))
-		s.l.counters.cancels.Add(uint64(len(idx)))
+		s.l.ctr().cancels.Add(uint64(len(idx)))
 		s.combine()
 		uds = uds[len(idx):]
 	}

@@ -174,7 +174,17 @@ func BenchmarkRandRead(b *testing.B) {
 						b.Run("uring-nowait", func(b *testing.B) {
 							l := newLoop(b, sched.BackendURing, sched.Config{})
 							runReads(b, g, size, func(buf []byte, off int64) error {
-								_, err := l.PreadCached(bg, fd, buf, off)
+								_, err := l.PreadCached(bg, fd, buf, off, nil)
+								return err
+							})
+						})
+						// With a CacheHint, as a File reads: plain pread once
+						// the file's reads have all been hits.
+						b.Run("uring-hint", func(b *testing.B) {
+							l := newLoop(b, sched.BackendURing, sched.Config{})
+							var h sched.CacheHint
+							runReads(b, g, size, func(buf []byte, off int64) error {
+								_, err := l.PreadCached(bg, fd, buf, off, &h)
 								return err
 							})
 						})

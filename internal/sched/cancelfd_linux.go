@@ -18,5 +18,5 @@ func (l *Loop) CancelFd(fd int) {
 
 func (s *shard) cancelFd(fd int) {
 	s.submitCancel(0, ring.AsyncCancelFd|ring.AsyncCancelAll, int32(fd))
-	s.l.counters.cancels.Add(1)
+	s.l.ctr().cancels.Add(1)
 }

@@ -278,7 +278,7 @@ func TestCachedRW(t *testing.T) {
 		unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED) // cold, where the fs allows
 		for _, off := range []int64{0, 500000, 1<<20 - 100, 1 << 20, 2 << 20} {
 			got := make([]byte, 4096)
-			n, err := l.PreadCached(bg, fd, got, off)
+			n, err := l.PreadCached(bg, fd, got, off, nil)
 			want := data[min(off, int64(len(data))):min(off+4096, int64(len(data)))]
 			// A partly cached range may come back short; what came must match.
 			if err != nil || n > len(want) || !bytes.Equal(got[:n], want[:n]) || (len(want) > 0 && n == 0) {
@@ -294,7 +294,7 @@ func TestCachedRW(t *testing.T) {
 			t.Errorf("PwriteCached data not in the file")
 		}
 		dfd := openFd(t, l, filepath.Dir(p), unix.O_RDONLY|unix.O_DIRECTORY, 0)
-		_, err = l.PreadCached(bg, dfd, make([]byte, 10), 0)
+		_, err = l.PreadCached(bg, dfd, make([]byte, 10), 0, nil)
 		wantErrno(t, "PreadCached(dir)", err, unix.EISDIR)
 		ro := openFd(t, l, p, unix.O_RDONLY, 0)
 		_, _, err = l.PwriteCached(bg, ro, []byte("x"), 0)

@@ -121,7 +121,7 @@ func (l *Loop) ChainDirect(ctx context.Context, ops []*Op, more func(run func(op
 		s.direct.free <- k
 		return false, nil
 	}
-	l.counters.ops.Add(uint64(len(ops)))
+	l.ctr().ops.Add(uint64(len(ops)))
 	err = s.submit(ctx, ops)
 	// submit returns once every submitted op has its CQE: the kernel is
 	// done with the slot, unless the chain left a file in it.
@@ -131,7 +131,7 @@ func (l *Loop) ChainDirect(ctx context.Context, ops []*Op, more func(run func(op
 			if closed || len(ops) == 0 || !l.directOK(ops) || !armDirect(ops, k) {
 				return unix.EINVAL
 			}
-			l.counters.ops.Add(uint64(len(ops)))
+			l.ctr().ops.Add(uint64(len(ops)))
 			err := s.submit(ctx, ops)
 			closed = closedDirect(ops)
 			return err

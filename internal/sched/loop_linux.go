@@ -65,30 +65,59 @@ type Counters struct {
 	// preadv2/pwritev2(RWF_NOWAIT) on the caller, NowaitMisses those that
 	// would have blocked and went to the ring.
 	NowaitHits, NowaitMisses uint64
+	// CachedReads counts reads of files whose recent reads all came from
+	// the page cache, made with plain pread(2) on the caller (see CacheHint).
+	CachedReads uint64
 }
 
+// counters is one stripe of the loop's counters. Every P adds to its own
+// stripe, so that goroutines on different CPUs counting the same event do
+// not pass one cache line back and forth on every op; Counters sums them.
 type counters struct {
 	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits, direct atomic.Uint64
-	nowaitHits, nowaitMisses                                                                  atomic.Uint64
+	nowaitHits, nowaitMisses, cachedReads                                                     atomic.Uint64
+	probeTick                                                                                 atomic.Uint32 // see PreadCached
+	_                                                                                         [64]byte
 }
 
-func (c *counters) snapshot() Counters {
-	return Counters{
-		Ops: c.ops.Load(), Enters: c.enters.Load(), SQEs: c.sqes.Load(), Inline: c.inline.Load(),
-		Parks: c.parks.Load(), Wakeups: c.wakeups.Load(), Cancels: c.cancels.Load(),
-		Fallbacks: c.fallbacks.Load(), Retries: c.retries.Load(), SlotWaits: c.slotWaits.Load(), Direct: c.direct.Load(),
-		NowaitHits: c.nowaitHits.Load(), NowaitMisses: c.nowaitMisses.Load(),
+func (l *Loop) snapshot() Counters {
+	var c Counters
+	for i := range l.stripes {
+		s := &l.stripes[i]
+		c.Ops += s.ops.Load()
+		c.Enters += s.enters.Load()
+		c.SQEs += s.sqes.Load()
+		c.Inline += s.inline.Load()
+		c.Parks += s.parks.Load()
+		c.Wakeups += s.wakeups.Load()
+		c.Cancels += s.cancels.Load()
+		c.Fallbacks += s.fallbacks.Load()
+		c.Retries += s.retries.Load()
+		c.SlotWaits += s.slotWaits.Load()
+		c.Direct += s.direct.Load()
+		c.NowaitHits += s.nowaitHits.Load()
+		c.NowaitMisses += s.nowaitMisses.Load()
+		c.CachedReads += s.cachedReads.Load()
 	}
+	return c
+}
+
+// ctr returns the counter stripe of the P the caller runs on. The goroutine
+// may migrate before it adds; that only moves a count between stripes.
+func (l *Loop) ctr() *counters {
+	p := procPin()
+	procUnpin()
+	return &l.stripes[p%len(l.stripes)]
 }
 
 // Loop runs operations on io_uring or on plain syscalls. It is safe for
 // concurrent use.
 type Loop struct {
-	backend  string
-	reason   error // why the syscall backend was chosen, if it was
-	shards   []*shard
-	probe    *ring.Probe
-	counters counters
+	backend string
+	reason  error // why the syscall backend was chosen, if it was
+	shards  []*shard
+	probe   *ring.Probe
+	stripes []counters // one per P, see ctr
 
 	// directMeta counts caller-side syscalls (metadata, buffered writes) in
 	// progress; up to directLimit run that way, the rest go to the ring.
@@ -119,6 +148,7 @@ const closeCancelInterval = 5 * time.Millisecond
 // is returned, wrapping ErrUnavailable.
 func New(cfg Config) (*Loop, error) {
 	l := &Loop{drained: make(chan struct{}), closing: make(chan struct{})}
+	l.stripes = make([]counters, runtime.GOMAXPROCS(0))
 	if !cfg.RingMetadata {
 		l.directLimit = int32(runtime.GOMAXPROCS(0))
 	}
@@ -190,7 +220,7 @@ func (l *Loop) Rings() int { return len(l.shards) }
 func (l *Loop) Supported(op ring.Opcode) bool { return l.probe.Supported(op) }
 
 // Counters returns a snapshot of the loop's counters.
-func (l *Loop) Counters() Counters { return l.counters.snapshot() }
+func (l *Loop) Counters() Counters { return l.snapshot() }
 
 func (l *Loop) enter() error {
 	for {
@@ -282,10 +312,10 @@ func (l *Loop) Chain(ctx context.Context, ops []*Op) error {
 		return err
 	}
 	defer l.leave()
-	l.counters.ops.Add(uint64(len(ops)))
+	l.ctr().ops.Add(uint64(len(ops)))
 	if l.backend == BackendSyscall || !l.allSupported(ops) {
 		if l.backend == BackendURing {
-			l.counters.fallbacks.Add(uint64(len(ops)))
+			l.ctr().fallbacks.Add(uint64(len(ops)))
 		}
 		return runChain(ctx, ops)
 	}
@@ -321,7 +351,7 @@ func (l *Loop) runDirect(op *Op) bool {
 	}
 	op.run()
 	l.directMeta.Add(-1)
-	l.counters.direct.Add(1)
+	l.ctr().direct.Add(1)
 	return true
 }
 

@@ -291,7 +291,7 @@ func (l *Loop) result(ctx context.Context, op *Op) (int, error) {
 		// ring may post it for a file opened with O_NONBLOCK whose data is
 		// not at hand (the kernel's REQ_F_NOWAIT). os would block, so do
 		// what os does: the syscall, here.
-		l.counters.retries.Add(1)
+		l.ctr().retries.Add(1)
 		op.run()
 	}
 	if op.Res < 0 {

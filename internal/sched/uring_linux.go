@@ -151,7 +151,7 @@ func (s *shard) submit(ctx context.Context, ops []*Op) error {
 			continue
 		default:
 		}
-		s.l.counters.slotWaits.Add(1)
+		s.l.ctr().slotWaits.Add(1)
 		select {
 		case i := <-s.free:
 			idx = append(idx, i)
@@ -235,7 +235,7 @@ func (s *shard) wait(ctx context.Context, ops []*Op) error {
 		}
 		if !parked {
 			parked = true
-			s.l.counters.parks.Add(1)
+			s.l.ctr().parks.Add(1)
 		}
 		if ctxErr == nil {
 			select {
@@ -252,7 +252,7 @@ func (s *shard) wait(ctx context.Context, ops []*Op) error {
 		<-op.done
 	}
 	if !parked {
-		s.l.counters.inline.Add(1)
+		s.l.ctr().inline.Add(1)
 	}
 	if ctxErr != nil {
 		for _, op := range ops {
@@ -272,7 +272,7 @@ func (s *shard) wait(ctx context.Context, ops []*Op) error {
 func (s *shard) cancel(ops []*Op) {
 	for _, op := range ops {
 		s.submitCancel(op.ud, 0, -1)
-		s.l.counters.cancels.Add(1)
+		s.l.ctr().cancels.Add(1)
 	}
 }
 
@@ -355,9 +355,9 @@ func (s *shard) enterLocked(n uint32) {
 			return
 		}
 		got, err := enterRing(s.r, n, flags)
-		s.l.counters.enters.Add(1)
+		s.l.ctr().enters.Add(1)
 		if got > 0 {
-			s.l.counters.sqes.Add(uint64(got))
+			s.l.ctr().sqes.Add(uint64(got))
 			s.outstanding += got
 			n -= uint32(got)
 		}
@@ -369,7 +369,7 @@ func (s *shard) enterLocked(n uint32) {
 			// The kernel is short of memory or has completions to hand back
 			// first: make room and try again after a short pause.
 			s.reapLocked()
-			s.l.counters.retries.Add(1)
+			s.l.ctr().retries.Add(1)
 			time.Sleep(backoff)
 			backoff = min(backoff*2, time.Millisecond)
 		default:
@@ -423,7 +423,7 @@ func (s *shard) worker() {
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return // closed
 		}
-		s.l.counters.wakeups.Add(1)
+		s.l.ctr().wakeups.Add(1)
 		s.enterMu.Lock()
 		s.turnLocked()
 		if s.efdOn {
