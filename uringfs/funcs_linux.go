@@ -44,6 +44,12 @@ func ReadFileContext(ctx context.Context, name string) ([]byte, error) {
 			return data, err
 		}
 	}
+	return readFilePlain(ctx, l, name)
+}
+
+// readFilePlain is ReadFile without the one-chain fast path: open, fstat,
+// reads to end of file, close.
+func readFilePlain(ctx context.Context, l *sched.Loop, name string) ([]byte, error) {
 	fd, err := openFd(ctx, l, unix.AT_FDCWD, name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}

@@ -55,33 +55,11 @@ func readFileDirect(l *sched.Loop, name string) (data []byte, ok bool, err error
 	if !l.DirectFiles() || !l.Supported(ring.OpFadvise) {
 		return nil, false, nil
 	}
-	bp := directBufs.Get().(*[]byte)
-	defer directBufs.Put(bp)
-	buf := *bp
-	var ops [6]*sched.Op
-	codes := [6]ring.Opcode{ring.OpOpenat, ring.OpFadvise, ring.OpRead, ring.OpRead, ring.OpRead, ring.OpClose}
-	for i, c := range codes {
-		ops[i] = sched.GetOp(c)
-		ops[i].Direct = true
-	}
-	defer func() {
-		for _, op := range ops {
-			sched.PutOp(op)
-		}
-	}()
-	open, advise, probe, read, eof := ops[0], ops[1], ops[2], ops[3], ops[4] // ops[5] is the CLOSE
-	// A direct descriptor cannot be O_CLOEXEC (the kernel refuses the flag):
-	// it is never in the process's table, so no exec can inherit it.
-	open.Fd, open.Path, open.Flags = unix.AT_FDCWD, name, unix.O_RDONLY
-	advise.Flags = unix.FADV_NORMAL
-	// The READs go at the file position (-1), so each starts where the one
-	// before stopped.
-	probe.Buf, probe.Off, probe.Flags = buf[:0], -1, unix.RWF_NOWAIT
-	read.Buf, read.Off, read.Flags, read.SQEFlags = buf[:directReadSize], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
-	eof.Buf, eof.Off, eof.Flags, eof.SQEFlags = buf[directReadSize:], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
+	c := newDirectChain(name, nil)
+	defer c.release()
 	var cont bool
-	ran, cerr := l.ChainDirect(background, ops[:], func(run func(...*sched.Op) error) {
-		if open.Res < 0 {
+	ran, cerr := l.ChainDirect(background, c.ops[:], func(run func(...*sched.Op) error) {
+		if c.ops[0].Res < 0 {
 			return // nothing was opened
 		}
 		cont = true
@@ -92,6 +70,64 @@ func readFileDirect(l *sched.Loop, name string) (data []byte, ok bool, err error
 		return nil, false, nil
 	case cont:
 		return data, true, err
+	}
+	return c.result(name)
+}
+
+// directChain is the chain of readFileDirect for one file, with the buffer
+// its READs fill.
+type directChain struct {
+	ops    [6]*sched.Op // OPENAT, FADVISE, READ (probe), READ, READ (end of file), CLOSE
+	bp     *[]byte
+	pooled bool // bp came from directBufs
+}
+
+var directChainCodes = [6]ring.Opcode{ring.OpOpenat, ring.OpFadvise, ring.OpRead, ring.OpRead, ring.OpRead, ring.OpClose}
+
+// newDirectChain prepares the chain for name, reading into bp (a buffer of
+// directReadSize+1 bytes) or, if bp is nil, into one from directBufs.
+// release gives its ops and pooled buffer back once its result has been
+// read.
+func newDirectChain(name string, bp *[]byte) *directChain {
+	c := &directChain{bp: bp}
+	if bp == nil {
+		c.bp, c.pooled = directBufs.Get().(*[]byte), true
+	}
+	buf := *c.bp
+	for i, code := range directChainCodes {
+		c.ops[i] = sched.GetOp(code)
+		c.ops[i].Direct = true
+	}
+	open, advise, probe, read, eof := c.ops[0], c.ops[1], c.ops[2], c.ops[3], c.ops[4]
+	// A direct descriptor cannot be O_CLOEXEC (the kernel refuses the flag):
+	// it is never in the process's table, so no exec can inherit it.
+	open.Fd, open.Path, open.Flags = unix.AT_FDCWD, name, unix.O_RDONLY
+	advise.Flags = unix.FADV_NORMAL
+	// The READs go at the file position (-1), so each starts where the one
+	// before stopped.
+	probe.Buf, probe.Off, probe.Flags = buf[:0], -1, unix.RWF_NOWAIT
+	read.Buf, read.Off, read.Flags, read.SQEFlags = buf[:directReadSize], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
+	eof.Buf, eof.Off, eof.Flags, eof.SQEFlags = buf[directReadSize:], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
+	return c
+}
+
+func (c *directChain) release() {
+	for _, op := range c.ops {
+		sched.PutOp(op)
+	}
+	if c.pooled {
+		directBufs.Put(c.bp)
+	}
+}
+
+// opened reports whether the chain's OPENAT filled the slot.
+func (c *directChain) opened() bool { return c.ops[0].Res >= 0 }
+
+// result is readFileDirect's answer from a chain that ran to its CLOSE:
+// ok is false when the caller must take the plain path.
+func (c *directChain) result(name string) (data []byte, ok bool, err error) {
+	open, advise, probe, read, eof := c.ops[0], c.ops[1], c.ops[2], c.ops[3], c.ops[4]
+	switch {
 	case open.Res < 0:
 		errno := syscall.Errno(-open.Res)
 		switch errno {
@@ -104,7 +140,7 @@ func readFileDirect(l *sched.Loop, name string) (data []byte, ok bool, err error
 	}
 	// One byte of spare capacity, as os.ReadFile leaves.
 	data = make([]byte, read.Res, read.Res+1)
-	copy(data, buf)
+	copy(data, *c.bp)
 	return data, true, nil
 }
 

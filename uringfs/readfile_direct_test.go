@@ -227,3 +227,104 @@ func TestReadFileDirectFaults(t *testing.T) {
 		}
 	}
 }
+
+// TestReadFilesDirect runs ReadFiles over names of every kind ReadFile's
+// fast path must settle or hand on (sizes around its buffer, /proc, a
+// directory, missing names, symlinks, /dev/null, a FIFO with a writer), so
+// that they share groups of direct chains, and checks each result against
+// os.ReadFile, that no slot is left taken, and that the files in the page
+// cache shared their io_uring_enter calls.
+func TestReadFilesDirect(t *testing.T) {
+	dir := t.TempDir()
+	var names []string
+	for i, n := range []int{0, 1, 100, 4095, 4096, 4097, 64<<10 - 1, 64 << 10, 64<<10 + 1, 300 << 10} {
+		name := filepath.Join(dir, fmt.Sprintf("size%d", n))
+		if err := os.WriteFile(name, fill(n, byte(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	for i := range 200 {
+		name := filepath.Join(dir, fmt.Sprintf("small%03d", i))
+		if err := os.WriteFile(name, fill(1+i*53%6000, byte(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	if err := os.Symlink("size4096", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("nowhere", filepath.Join(dir, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	names = append(names, filepath.Join(dir, "link"), filepath.Join(dir, "dangling"), filepath.Join(dir, "missing"),
+		dir, "", os.DevNull, "/proc/version", "/proc/self/limits")
+	fifo := filepath.Join(dir, "fifo")
+	fifoData := fill(100<<10, 9)
+	writerDone := make(chan error, 1)
+	if err := syscall.Mkfifo(fifo, 0o600); err == nil {
+		// In the middle of a group, so its chain runs beside cached ones.
+		names = append(names[:50], append([]string{fifo}, names[50:]...)...)
+		go func() {
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				writerDone <- err
+				return
+			}
+			_, err = w.Write(fifoData)
+			w.Close()
+			writerDone <- err
+		}()
+	} else {
+		writerDone <- nil
+	}
+
+	before := uringfs.LoopCounters()
+	seen := make([]int, len(names))
+	for fd, err := range uringfs.ReadFiles(bg, names) {
+		seen[fd.Index]++
+		if fd.Name != names[fd.Index] {
+			t.Fatalf("index %d: name %q, want %q", fd.Index, fd.Name, names[fd.Index])
+		}
+		if fd.Name == fifo {
+			if err != nil || !bytes.Equal(fd.Data, fifoData) {
+				t.Errorf("fifo: %d bytes, err %v; want %d bytes", len(fd.Data), err, len(fifoData))
+			}
+			continue
+		}
+		want, werr := os.ReadFile(fd.Name)
+		if (werr == nil) != (err == nil) {
+			t.Errorf("%q: err %v, os: %v", fd.Name, err, werr)
+			continue
+		}
+		if werr != nil {
+			var gp, wp *fs.PathError
+			if !errors.As(err, &gp) || !errors.As(werr, &wp) || gp.Op != wp.Op || gp.Path != wp.Path || gp.Err != wp.Err {
+				t.Errorf("%q: %#v, os: %#v", fd.Name, err, werr)
+			}
+		}
+		if fd.Name != "/proc/self/limits" && !bytes.Equal(fd.Data, want) {
+			t.Errorf("%q: %d bytes differ from os.ReadFile's %d", fd.Name, len(fd.Data), len(want))
+		}
+	}
+	if err := <-writerDone; err != nil {
+		t.Fatalf("fifo writer: %v", err)
+	}
+	for i, c := range seen {
+		if c != 1 {
+			t.Errorf("%q yielded %d times", names[i], c)
+		}
+	}
+	if n := uringfs.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("ReadFiles left %d direct descriptor slots taken", n)
+	}
+	after := uringfs.LoopCounters()
+	if b, _ := uringfs.Backend(); b == "uring" && uringfs.DirectFiles() {
+		// About 220 files in groups of 21: the ones the chain settles
+		// share an enter, so there are far fewer enters than files.
+		t.Logf("%d enters for %d files", after.Enters-before.Enters, len(names))
+		if enters := after.Enters - before.Enters; enters > uint64(len(names))/2 {
+			t.Errorf("%d io_uring_enter calls for %d files: the groups did not share them", enters, len(names))
+		}
+	}
+}

@@ -24,19 +24,24 @@ const readFilesWindow = 128
 // not worth its start-up.
 const readFilesPerDriver = 64
 
-// ReadFiles reads the named files and yields each one's content as soon as
-// it is complete, in the order the reads complete, not the order of names.
-// Every name is yielded once, with the error os.ReadFile would have
-// returned for it (a *fs.PathError; nil on success).
+// ReadFiles reads the named files and yields each one's content once it is
+// complete. Every name is yielded once, with the error os.ReadFile would
+// have returned for it (a *fs.PathError; nil on success). FileData.Index
+// tells which name a result is for: results do not come in the order of
+// names.
 //
-// Up to 128 files are in flight at once: their opens, reads and closes are
-// submitted together, many per io_uring_enter, and each completion submits
-// the next step of its file, without a goroutine per file. A page-cache hit
-// completes inside the io_uring_enter that submitted it, on the submitting
-// thread, so for many files ReadFiles drives the ring from one goroutine
-// per P (GOMAXPROCS), which lets cached reads use every CPU; the caller's
-// loop body runs on the caller's goroutine. On the syscall backend the
-// operations run on a bounded set of goroutines.
+// On io_uring the files are read in groups of 21 per P (GOMAXPROCS
+// drivers): each file is one linked chain (open into a direct descriptor,
+// read, read to confirm end of file, close) and one io_uring_enter carries
+// the chains of a whole group, so a group of files in the page cache is
+// read inside that single system call, on every CPU at once. A group is
+// yielded, in the order of its names, when all of it has completed. Files
+// the chain does not settle (larger than 64 KiB, not in the page cache,
+// pipes) finish on the plain path, as ReadFile's. Without direct
+// descriptors the opens, reads and closes of up to 128 files are kept in
+// flight and each file is yielded as it completes; on the syscall backend
+// the operations run on a bounded set of goroutines. The caller's loop
+// body always runs on the caller's goroutine.
 //
 // Cancelling ctx cancels what is in flight; the files not read yet are
 // yielded with an error wrapping ctx.Err(). Stopping the loop early cancels
@@ -47,28 +52,41 @@ func ReadFiles(ctx context.Context, names []string) iter.Seq2[FileData, error] {
 		drivers := min(runtime.GOMAXPROCS(0), max(1, len(names)/readFilesPerDriver))
 		var next atomic.Int64
 		if drivers == 1 {
-			readFilesDriver(ctx, names, &next, readFilesWindow, nil, yield)
+			each := func(group []fileResult) bool {
+				for _, r := range group {
+					if !yield(r.fd, r.err) {
+						return false
+					}
+				}
+				return true
+			}
+			if !readFilesDirect(ctx, names, &next, nil, each) {
+				readFilesDriver(ctx, names, &next, readFilesWindow, nil, yield)
+			}
 			return
 		}
-		type result struct {
-			fd  FileData
-			err error
-		}
-		results := make(chan result, readFilesWindow)
+		// Drivers hand over whole groups: one channel operation (and at
+		// most one wake-up of this goroutine) per group, not per file.
+		results := make(chan []fileResult, readFilesWindow)
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for range drivers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				readFilesDriver(ctx, names, &next, readFilesWindow/drivers, stop, func(fd FileData, err error) bool {
+				send := func(group []fileResult) bool {
 					select {
-					case results <- result{fd, err}:
+					case results <- group:
 						return true
 					case <-stop:
 						return false
 					}
-				})
+				}
+				if !readFilesDirect(ctx, names, &next, stop, send) {
+					readFilesDriver(ctx, names, &next, readFilesWindow/drivers, stop, func(fd FileData, err error) bool {
+						return send([]fileResult{{fd, err}})
+					})
+				}
 			}()
 		}
 		go func() {
@@ -76,13 +94,21 @@ func ReadFiles(ctx context.Context, names []string) iter.Seq2[FileData, error] {
 			close(results)
 		}()
 		stopped := false
-		for r := range results {
-			if !stopped && !yield(r.fd, r.err) {
-				stopped = true
-				close(stop)
+		for group := range results {
+			for _, r := range group {
+				if !stopped && !yield(r.fd, r.err) {
+					stopped = true
+					close(stop)
+				}
 			}
 		}
 	}
+}
+
+// fileResult is one file's outcome on its way to ReadFiles' caller.
+type fileResult struct {
+	fd  FileData
+	err error
 }
 
 // readFilesDriver keeps up to window files of names in flight, taking the

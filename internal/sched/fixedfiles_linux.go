@@ -147,6 +147,100 @@ func (l *Loop) ChainDirect(ctx context.Context, ops []*Op, more func(run func(op
 	return true, err
 }
 
+// MaxDirectChainOps bounds the ops ChainsDirect takes in one call, so that
+// a call never needs more of a ring's slots than a default ring has.
+const MaxDirectChainOps = 128
+
+// ChainsDirect runs several chains as ChainDirect runs one, each on its own
+// direct descriptor slot, all published together so that one io_uring_enter
+// carries every chain (a page-cache hit completes inside it). ran[i] tells
+// whether chains[i] ran; a chain that found no free slot, or any chain when
+// direct descriptors cannot be used at all, did not run and its caller
+// takes its plain path. At most MaxDirectChainOps ops run per call: the
+// chains past that do not run.
+//
+// more, if not nil, is called for each chain that ran and left a file in
+// its slot (no successful direct CLOSE at its end), with a run function
+// that submits further chains on that slot, as ChainDirect's more. Every
+// slot is empty again when ChainsDirect returns. err is as for Chain, for
+// the whole call; ctx cancels every chain still running and the call still
+// waits for every CQE.
+func (l *Loop) ChainsDirect(ctx context.Context, chains [][]*Op, ran []bool,
+	more func(i int, run func(ops ...*Op) error)) error {
+	clear(ran)
+	if len(chains) == 0 || !l.DirectFiles() {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	s := l.shardHere()
+	s.direct.init(s.r)
+	if !s.direct.ok.Load() {
+		return nil
+	}
+	limit := min(MaxDirectChainOps, cap(s.free))
+	var ops []*Op
+	var ends []bool
+	slots := make([]uint32, len(chains))
+	for i, c := range chains {
+		if len(c) == 0 || len(ops)+len(c) > limit || !l.directOK(c) {
+			continue
+		}
+		var k uint32
+		select {
+		case k = <-s.direct.free:
+		default:
+			continue
+		}
+		if !armDirect(c, k) {
+			s.direct.free <- k
+			continue
+		}
+		ran[i], slots[i] = true, k
+		ops = append(ops, c...)
+		for range len(c) - 1 {
+			ends = append(ends, false)
+		}
+		ends = append(ends, true)
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	l.ctr().ops.Add(uint64(len(ops)))
+	err := s.submitChains(ctx, ops, ends)
+	for i, c := range chains {
+		if !ran[i] {
+			continue
+		}
+		k := slots[i]
+		closed := closedDirect(c)
+		if !closed && more != nil && err == nil {
+			more(i, func(ops ...*Op) error {
+				if closed || len(ops) == 0 || !l.directOK(ops) || !armDirect(ops, k) {
+					return unix.EINVAL
+				}
+				l.ctr().ops.Add(uint64(len(ops)))
+				err := s.submit(ctx, ops)
+				closed = closedDirect(ops)
+				return err
+			})
+		}
+		if !closed {
+			if uerr := s.r.UpdateFiles(k, []int32{-1}); uerr != nil {
+				s.direct.lost.Add(1)
+				continue
+			}
+		}
+		s.direct.free <- k
+	}
+	return err
+}
+
 // directOK checks that the loop can prepare and the kernel run every op,
 // and that the last one does not link onward.
 func (l *Loop) directOK(ops []*Op) bool {

@@ -144,7 +144,13 @@ func (l *Loop) shardHere() *shard {
 }
 
 // submit queues ops as one chain and waits for all their completions.
-func (s *shard) submit(ctx context.Context, ops []*Op) error {
+func (s *shard) submit(ctx context.Context, ops []*Op) error { return s.submitChains(ctx, ops, nil) }
+
+// submitChains queues ops, linked one to the next except after an op whose
+// ends entry is true (nil ends: one chain), and waits for all their
+// completions. All are published before anyone enters, so one
+// io_uring_enter carries them.
+func (s *shard) submitChains(ctx context.Context, ops []*Op, ends []bool) error {
 	if len(ops) > cap(s.free) {
 		return fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", len(ops), cap(s.free))
 	}
@@ -189,7 +195,7 @@ func (s *shard) submit(ctx context.Context, ops []*Op) error {
 		op.ud = s.assign(idx[k], op)
 		sqe.UserData = op.ud
 		faultSQE(sqe, op)
-		if k < len(ops)-1 {
+		if k < len(ops)-1 && (ends == nil || !ends[k]) {
 			sqe.Flags |= ring.SQEIOLink
 		}
 	}

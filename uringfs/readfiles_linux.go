@@ -1,0 +1,94 @@
+package uringfs
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/uringfs/uring/internal/ring"
+	"github.com/uringfs/uring/internal/sched"
+)
+
+// readFilesGroup is the number of files a ReadFiles driver submits at once
+// on the direct path: the chains of all of them go to the kernel in one
+// io_uring_enter. Six ops a file keeps a group within
+// sched.MaxDirectChainOps.
+const readFilesGroup = sched.MaxDirectChainOps / len(directChainCodes)
+
+// readFilesDirect is a ReadFiles driver built on readFileDirect's chain:
+// it takes readFilesGroup names at a time and runs their chains together
+// with Loop.ChainsDirect, so that for files in the page cache every open,
+// read and close of the group completes inside one io_uring_enter, with no
+// descriptor in the process's table and no park. A group's results are
+// yielded when the whole group has completed, in the order of names. Files
+// the chain cannot settle (larger than its buffer, not in the page cache, a
+// pipe, a chain that found no free slot) are read by the plain ReadFile
+// path, or, when the chain left them open in its slot (pipes, FIFOs,
+// terminals), read to their end there.
+//
+// It reports false, having done nothing, when the loop cannot run direct
+// chains; the caller then uses readFilesDriver.
+func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, stop <-chan struct{},
+	yield func([]fileResult) bool) bool {
+	l, err := loop()
+	if err != nil || !l.DirectFiles() || !l.Supported(ring.OpFadvise) {
+		return false
+	}
+	var (
+		chains [readFilesGroup]*directChain
+		ops    [readFilesGroup][]*sched.Op
+		ran    [readFilesGroup]bool
+		done   [readFilesGroup]bool // settled by more
+		datas  [readFilesGroup][]byte
+		errs   [readFilesGroup]error
+		// The driver's own buffers, reused group after group: a pool
+		// emptied by every GC would hand out fresh 64 KiB blocks and their
+		// page faults.
+		bufs [readFilesGroup]*[]byte
+	)
+	for {
+		select {
+		case <-stop:
+			return true
+		default:
+		}
+		first := int(next.Add(int64(readFilesGroup))) - readFilesGroup
+		if first >= len(names) {
+			return true
+		}
+		group := names[first:min(first+readFilesGroup, len(names))]
+		for i, name := range group {
+			if bufs[i] == nil {
+				b := make([]byte, directReadSize+1)
+				bufs[i] = &b
+			}
+			chains[i] = newDirectChain(name, bufs[i])
+			ops[i] = chains[i].ops[:]
+			done[i] = false
+		}
+		l.ChainsDirect(ctx, ops[:len(group)], ran[:len(group)], func(i int, run func(...*sched.Op) error) {
+			if chains[i].opened() {
+				done[i] = true
+				datas[i], errs[i] = readOpenDirect(run, group[i])
+			}
+		})
+		// A new slice each group: the caller may still be reading the last.
+		results := make([]fileResult, len(group))
+		for i, name := range group {
+			data, err := datas[i], errs[i]
+			ok := done[i]
+			if !ok && ran[i] {
+				data, ok, err = chains[i].result(name)
+			}
+			chains[i].release()
+			chains[i], ops[i], datas[i], errs[i] = nil, nil, nil, nil
+			results[i].fd = FileData{Index: first + i, Name: name, Data: data}
+			results[i].err = err
+			if !ok {
+				results[i].fd.Data, results[i].err = readFilePlain(ctx, l, name)
+			}
+		}
+		if !yield(results) {
+			return true
+		}
+	}
+}
