@@ -138,10 +138,12 @@ func (c *directChain) result(name string) (data []byte, ok bool, err error) {
 	case advise.Res < 0 || probe.Res < 0 || read.Res < 0 || int(read.Res) >= directReadSize || eof.Res != 0:
 		return nil, false, nil
 	}
-	// One byte of spare capacity, as os.ReadFile leaves.
-	data = make([]byte, read.Res, read.Res+1)
-	copy(data, *c.bp)
-	return data, true, nil
+	if read.Res == 0 {
+		return []byte{}, true, nil // empty but not nil, as from os.ReadFile
+	}
+	// Growing a nil slice, unlike make and copy, does not first clear the
+	// bytes it is about to overwrite.
+	return append([]byte(nil), (*c.bp)[:read.Res]...), true, nil
 }
 
 // readOpenDirect reads the file open in the direct slot to its end with

@@ -69,16 +69,17 @@ func (op *Op) Err() error {
 // prepare converts the Go-side arguments into memory the kernel can read.
 func (op *Op) prepare() error {
 	var err error
-	op.path, op.path2 = nil, nil
+	// The NUL-terminated copies reuse the buffers a pooled op kept.
+	op.path, op.path2 = op.path[:0], op.path2[:0]
 	if op.Direct && !op.armed {
 		return unix.EINVAL // a slot number outside ChainDirect could name anything
 	}
 	switch op.Code {
 	case ring.OpOpenat, ring.OpOpenat2, ring.OpStatx, ring.OpUnlinkat, ring.OpMkdirat:
-		op.path, err = cstring(op.Path)
+		op.path, err = cstring(op.path, op.Path)
 	case ring.OpRenameat, ring.OpSymlinkat, ring.OpLinkat:
-		if op.path, err = cstring(op.Path); err == nil {
-			op.path2, err = cstring(op.Path2)
+		if op.path, err = cstring(op.path, op.Path); err == nil {
+			op.path2, err = cstring(op.path2, op.Path2)
 		}
 	case ring.OpReadv, ring.OpWritev:
 		op.iovecs = op.iovecs[:0]
@@ -94,15 +95,14 @@ func (op *Op) prepare() error {
 	return err
 }
 
-func cstring(s string) ([]byte, error) {
+// cstring appends s and a NUL to dst[:0].
+func cstring(dst []byte, s string) ([]byte, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] == 0 {
 			return nil, unix.EINVAL
 		}
 	}
-	b := make([]byte, len(s)+1)
-	copy(b, s)
-	return b, nil
+	return append(append(dst[:0], s...), 0), nil
 }
 
 // fill prepares sqe from op. prepare must have run.
