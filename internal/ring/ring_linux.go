@@ -240,6 +240,30 @@ func (r *Ring) Enter(toSubmit, minComplete, flags uint32) (int, error) {
 	}
 }
 
+// EnterNoWait is Enter with min_complete 0, made as a raw system call: the
+// Go scheduler is not told the thread is in the kernel, so the goroutine
+// keeps its P. Such a call never sleeps waiting for I/O (the kernel hands
+// whatever would block to its workers and, with EnterGetEvents, only
+// collects what is already there), but it can run for a while: a batch of
+// page-cache opens, reads and closes executes inline, 100 us and more for
+// a few dozen files. Told of that, the runtime's sysmon wakes every 20 us,
+// takes the P away and hands it to another thread, and the caller must win
+// it back; measured on ReadFiles over 10,000 cached 4 KiB files that was
+// 6% of the CPU in nanosleep alone and 150-180k against 238-240k files/s.
+// Do not use it for calls that wait for completions.
+func (r *Ring) EnterNoWait(toSubmit, flags uint32) (int, error) {
+	for {
+		n, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), 0, uintptr(flags), 0, 0)
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return int(n), errno
+		}
+		return int(n), nil
+	}
+}
+
 // Submit flushes prepared SQEs and submits them without waiting. When the
 // kernel holds overflowed completions it also asks it to flush them into
 // the CQ.

@@ -135,6 +135,36 @@ func TestSubmitWithoutWaiting(t *testing.T) {
 	require.Len(t, collect(t, r, 2), 2)
 }
 
+// TestEnterNoWait submits with the raw call, with and without
+// EnterGetEvents, and checks it returns at once with nothing to wait for.
+func TestEnterNoWait(t *testing.T) {
+	r := newTestRing(t, 8)
+	n, err := r.EnterNoWait(0, EnterGetEvents)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing prepared, nothing completed: must not wait")
+
+	for range 3 {
+		r.NextSQE().PrepNop()
+	}
+	n, err = r.EnterNoWait(r.Flush(), 0)
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "SQEs consumed")
+	require.Len(t, collect(t, r, 3), 3)
+
+	// A request that cannot finish (a timeout far away) is submitted, and
+	// the call still returns without its completion.
+	ts := KernelTimespec{Sec: 3600}
+	r.NextSQE().PrepTimeout(&ts, 0, 0)
+	n, err = r.EnterNoWait(r.Flush(), EnterGetEvents)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Zero(t, r.CQReady(), "the timeout cannot have completed")
+	r.NextSQE().PrepAsyncCancel(0, AsyncCancelAny)
+	_, err = r.EnterNoWait(r.Flush(), 0)
+	require.NoError(t, err)
+	require.Len(t, collect(t, r, 2), 2)
+}
+
 func TestAsyncCancel(t *testing.T) {
 	r := newTestRing(t, 4)
 	requireOps(t, r, OpRead, OpAsyncCancel)

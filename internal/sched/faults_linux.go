@@ -109,7 +109,7 @@ func enterRing(r *ring.Ring, toSubmit, flags uint32) (int, error) {
 			return 0, errno
 		}
 	}
-	return r.Enter(toSubmit, 0, flags)
+	return r.EnterNoWait(toSubmit, flags)
 }
 
 func (p *FaultPlan) enter(n uint32) (uint32, syscall.Errno) {
