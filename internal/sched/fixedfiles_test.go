@@ -282,3 +282,96 @@ func TestChainDirectMore(t *testing.T) {
 		t.Fatalf("%d slots in use", n)
 	}
 }
+
+// TestChainsDirect runs many chains in one call on a small ring: those
+// that fit run (each on its own slot, with the right bytes), the rest are
+// reported as not run and untouched; a chain cut before its CLOSE goes to
+// more, once; no slot stays taken; a done context runs nothing.
+func TestChainsDirect(t *testing.T) {
+	l := directLoop(t)
+	dir := t.TempDir()
+	const n = 30
+	var chains [][]*sched.Op
+	var bufs [][]byte
+	var want [][]byte
+	for i := range n {
+		p := filepath.Join(dir, string(rune('a'+i%26))+string(rune('0'+i/26)))
+		data := pattern(100+i*37, byte(i))
+		writeFile(t, p, data)
+		buf := make([]byte, 4096)
+		bufs, want = append(bufs, buf), append(want, data)
+		chains = append(chains, readChain(p, buf))
+	}
+	// Chain 1 fails to open; chain 2 opens a directory and, with a plain
+	// link after its READ, never reaches its CLOSE.
+	chains[1][0].Path = filepath.Join(dir, "missing")
+	chains[2][0].Path = dir
+	chains[2][1].SQEFlags = ring.SQEIOLink
+
+	ran := make([]bool, n)
+	var more []int
+	err := l.ChainsDirect(context.Background(), chains, ran, func(i int, run func(...*sched.Op) error) {
+		more = append(more, i)
+		if err := run(&sched.Op{Code: ring.OpClose, Direct: true}); err != nil {
+			t.Errorf("more: CLOSE: %v", err)
+		}
+	})
+	if err != nil {
+		t.Fatalf("ChainsDirect: %v", err)
+	}
+	count := 0
+	for i, c := range chains {
+		if !ran[i] {
+			if c[0].Res != 0 || c[1].Res != 0 || bufs[i][0] != 0 {
+				t.Errorf("chain %d did not run but was touched: res %d %d", i, c[0].Res, c[1].Res)
+			}
+			continue
+		}
+		count++
+		switch i {
+		case 1:
+			if c[0].Res != -int32(unix.ENOENT) {
+				t.Errorf("missing: open res %d, want ENOENT", c[0].Res)
+			}
+		case 2:
+			if c[1].Res != -int32(unix.EISDIR) || c[2].Res != -int32(unix.ECANCELED) {
+				t.Errorf("directory: read %d, close %d; want EISDIR, ECANCELED", c[1].Res, c[2].Res)
+			}
+		default:
+			if c[1].Res != int32(len(want[i])) || !bytes.Equal(bufs[i][:len(want[i])], want[i]) || c[2].Res != 0 {
+				t.Errorf("chain %d: read %d close %d, want %d bytes and a clean close", i, c[1].Res, c[2].Res, len(want[i]))
+			}
+		}
+	}
+	if count == 0 || count == n {
+		t.Errorf("%d of %d chains ran on a 64-entry ring: want some, not all (%d ops)", count, n, 3*n)
+	}
+	if !ran[1] || !ran[2] {
+		t.Fatalf("the first chains must fit: ran %v", ran[:3])
+	}
+	// Both ended without a successful CLOSE (the missing file's was
+	// cancelled with its chain), so both go to more, as with ChainDirect.
+	if len(more) != 2 || more[0] != 1 || more[1] != 2 {
+		t.Errorf("more called for %v, want [1 2]", more)
+	}
+	if k := l.DirectSlotsInUse(); k != 0 {
+		t.Errorf("%d slots still taken", k)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fresh := [][]*sched.Op{readChain(filepath.Join(dir, "a0"), make([]byte, 10))}
+	if err := l.ChainsDirect(ctx, fresh, ran[:1], nil); err == nil || ran[0] {
+		t.Errorf("done context: err %v, ran %v; want the context's error and nothing run", err, ran[0])
+	}
+}
+
+// TestChainsDirectSyscall: without io_uring nothing runs and nothing fails.
+func TestChainsDirectSyscall(t *testing.T) {
+	l := newLoop(t, sched.BackendSyscall, sched.Config{})
+	ran := []bool{true}
+	chain := readChain(filepath.Join(t.TempDir(), "x"), make([]byte, 8))
+	if err := l.ChainsDirect(context.Background(), [][]*sched.Op{chain}, ran, nil); err != nil || ran[0] {
+		t.Errorf("syscall backend: err %v, ran %v; want nil, false", err, ran[0])
+	}
+}
