@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
 	"github.com/uringfs/uring/uringfs"
@@ -326,5 +328,50 @@ func TestReadFilesDirect(t *testing.T) {
 		if enters := after.Enters - before.Enters; enters > uint64(len(names))/2 {
 			t.Errorf("%d io_uring_enter calls for %d files: the groups did not share them", enters, len(names))
 		}
+	}
+}
+
+// TestReadFilesCold reads files whose pages were dropped from the page
+// cache (where the file system allows it): the chains cannot settle them
+// and they are read on the ring; every result must still match os.
+func TestReadFilesCold(t *testing.T) {
+	dir := t.TempDir()
+	var names []string
+	for i := range 100 {
+		name := filepath.Join(dir, fmt.Sprintf("cold%03d", i))
+		if err := os.WriteFile(name, fill(1000+i*311, byte(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	evicted := 0
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Sync()
+		if unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED) == nil {
+			iov := [][]byte{make([]byte, 1)}
+			if _, err := unix.Preadv2(int(f.Fd()), iov, 0, unix.RWF_NOWAIT); err != nil {
+				evicted++
+			}
+		}
+		f.Close()
+	}
+	t.Logf("%d of %d files out of the page cache", evicted, len(names))
+	seen := 0
+	for fd, err := range uringfs.ReadFiles(bg, names) {
+		seen++
+		i := fd.Index
+		if err != nil || !bytes.Equal(fd.Data, fill(1000+i*311, byte(i))) {
+			t.Errorf("%s: %d bytes, err %v", fd.Name, len(fd.Data), err)
+		}
+	}
+	if seen != len(names) {
+		t.Errorf("%d results for %d names", seen, len(names))
+	}
+	if n := uringfs.DirectSlotsInUse(); n != 0 {
+		t.Fatalf("%d direct descriptor slots taken", n)
 	}
 }

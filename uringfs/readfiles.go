@@ -36,8 +36,10 @@ const readFilesPerDriver = 64
 // the chains of a whole group, so a group of files in the page cache is
 // read inside that single system call, on every CPU at once. A group is
 // yielded, in the order of its names, when all of it has completed. Files
-// the chain does not settle (larger than 64 KiB, not in the page cache,
-// pipes) finish on the plain path, as ReadFile's. Without direct
+// the chain does not settle (larger than 64 KiB, not in the page cache)
+// are then read together, their opens, reads and closes in flight side by
+// side; pipes and FIFOs are read to their end where the chain opened them.
+// Without direct
 // descriptors the opens, reads and closes of up to 128 files are kept in
 // flight and each file is yielded as it completes; on the syscall backend
 // the operations run on a bounded set of goroutines. The caller's loop

@@ -21,9 +21,9 @@ const readFilesGroup = sched.MaxDirectChainOps / len(directChainCodes)
 // descriptor in the process's table and no park. A group's results are
 // yielded when the whole group has completed, in the order of names. Files
 // the chain cannot settle (larger than its buffer, not in the page cache, a
-// pipe, a chain that found no free slot) are read by the plain ReadFile
-// path, or, when the chain left them open in its slot (pipes, FIFOs,
-// terminals), read to their end there.
+// chain that found no free slot) are then read together as a Batch of
+// ReadFiles, and those the chain left open in its slot (pipes, FIFOs,
+// terminals) are read to their end there.
 //
 // It reports false, having done nothing, when the loop cannot run direct
 // chains; the caller then uses readFilesDriver.
@@ -73,6 +73,8 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 		})
 		// A new slice each group: the caller may still be reading the last.
 		results := make([]fileResult, len(group))
+		var rest *Batch // the files the chains did not settle
+		var pending [readFilesGroup]*Pending[[]byte]
 		for i, name := range group {
 			data, err := datas[i], errs[i]
 			ok := done[i]
@@ -84,7 +86,21 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 			results[i].fd = FileData{Index: first + i, Name: name, Data: data}
 			results[i].err = err
 			if !ok {
-				results[i].fd.Data, results[i].err = readFilePlain(ctx, l, name)
+				// Not in the page cache, too large, or no slot: these go
+				// to the ring together, so that files waiting for the
+				// device wait side by side, not one after another.
+				if rest == nil {
+					rest = NewBatch()
+				}
+				pending[i] = rest.ReadFile(name)
+			}
+		}
+		if rest != nil {
+			rest.Submit(ctx) // a failure is reported by each handle
+			for i, p := range pending[:len(group)] {
+				if p != nil {
+					results[i].fd.Data, results[i].err = p.Wait()
+				}
 			}
 		}
 		if !yield(results) {
