@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync/atomic"
+	"time"
 
 	"github.com/uringfs/uring/uringfs"
 )
@@ -38,7 +38,7 @@ func prepareAsync(e *engine, s phaseSpec) (w *phaseWork, ok bool, err error) {
 			if err != nil {
 				return nil, true, err
 			}
-			return &phaseWork{worker: randomIO(f, s.Files.DataSize/s.BS, s.BS, false), bytesPerOp: s.BS, close: f.Close}, true, nil
+			return &phaseWork{worker: randomIO(f, s.Files.DataSize/s.BS, s.BS, 100), bytesPerOp: s.BS, close: f.Close}, true, nil
 		}
 		f, err := uringfs.OpenFile(s.Files.Data, os.O_RDONLY|oDirect, 0)
 		if err != nil {
@@ -66,11 +66,11 @@ func prepareAsync(e *engine, s phaseSpec) (w *phaseWork, ok bool, err error) {
 // it refills the queue for every completion and submits the refills in
 // groups. Only worker 0 runs.
 func asyncRandRead(f *uringfs.File, blocks, bs int64, depth int) workerFunc {
-	return func(id int, ops *atomic.Int64, stop *atomic.Bool) error {
-		if id != 0 {
+	return func(w *worker) error {
+		if w.id != 0 {
 			return nil
 		}
-		rng := newRand(id)
+		rng := newRand(w.id)
 		bufs := make([][]byte, depth)
 		slot := make(map[uringfs.Handle]int, depth)
 		b := uringfs.NewBatch()
@@ -78,7 +78,6 @@ func asyncRandRead(f *uringfs.File, blocks, bs int64, depth int) workerFunc {
 			bufs[i] = alignedBuf(bs)
 			slot[b.ReadAt(f, bufs[i], rng.Int64N(blocks)*bs)] = i
 		}
-		var n int64
 		var firstErr error
 		for {
 			// Refill for what has completed, submitting every 8 refills
@@ -98,9 +97,8 @@ func asyncRandRead(f *uringfs.File, blocks, bs int64, depth int) workerFunc {
 			if err := h.Err(); err != nil && firstErr == nil {
 				firstErr = err
 			}
-			n++
-			ops.Store(n)
-			if !stop.Load() && firstErr == nil {
+			w.done(time.Time{})
+			if !w.stop.Load() && firstErr == nil {
 				slot[b.ReadAt(f, bufs[i], rng.Int64N(blocks)*bs)] = i
 			}
 		}
@@ -110,13 +108,12 @@ func asyncRandRead(f *uringfs.File, blocks, bs int64, depth int) workerFunc {
 // readFilesAsync reads all the files with ReadFiles, over and over, from
 // one goroutine. Only worker 0 runs.
 func readFilesAsync(names []string, bs int64) workerFunc {
-	return func(id int, ops *atomic.Int64, stop *atomic.Bool) error {
-		if id != 0 {
+	return func(w *worker) error {
+		if w.id != 0 {
 			return nil
 		}
 		ctx := context.Background() // a cancellable one costs an AfterFunc per file
-		var n int64
-		for !stop.Load() {
+		for !w.stop.Load() {
 			for fd, err := range uringfs.ReadFiles(ctx, names) {
 				if err != nil {
 					return err
@@ -124,9 +121,8 @@ func readFilesAsync(names []string, bs int64) workerFunc {
 				if int64(len(fd.Data)) != bs {
 					return fmt.Errorf("%s: read %d bytes, want %d", fd.Name, len(fd.Data), bs)
 				}
-				n++
-				ops.Store(n)
-				if stop.Load() {
+				w.done(time.Time{})
+				if w.stop.Load() {
 					break
 				}
 			}

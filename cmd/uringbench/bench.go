@@ -125,6 +125,7 @@ func (b *bench) run() (*report, error) {
 			"size": cfg.size, "hot_size": cfg.hotSize, "bs": cfg.bs, "duration_ns": cfg.duration,
 			"rounds": cfg.rounds, "workloads": workloads, "engines": cfg.engines, "isolate": cfg.isolate,
 			"goroutines": cfg.goroutines, "hot_goroutines": cfg.hotGor, "readfile_goroutines": cfg.readFileGor, "files": cfg.files,
+			"mix_read_pct": cfg.mix, "fsync_every": cfg.fsync,
 		},
 	}
 	worst := 0.0
@@ -136,6 +137,15 @@ func (b *bench) run() (*report, error) {
 	}
 	b.backendNotes(rep, results)
 	b.fioNotes(rows)
+	if slices.Contains(workloads, wSeqRead) {
+		b.notef("seqread: 1 MiB sequential Reads of a %d MiB file, a handle per goroutine, hot: from the page cache (the file is written and read once before the phases)", b.files.SeqReadSize>>20)
+	}
+	if slices.Contains(workloads, wMixed) {
+		b.notef("mixed: O_DIRECT random %d-byte ReadAt/WriteAt on one shared file, %d%% reads", cfg.bs, cfg.mix)
+	}
+	if cfg.fsync > 0 && slices.ContainsFunc(workloads, writes) {
+		b.notef("-fsync %d: randwrite-direct, mixed and seqwrite Sync after every %d writes per goroutine; the Sync is in the phase's time, not in the write latency", cfg.fsync, cfg.fsync)
+	}
 	if slices.Contains(workloads, wReadFile) {
 		b.notef("readfile: os.ReadFile against uringfs.ReadFile, %d files of %d bytes", cfg.files, cfg.bs)
 	}
@@ -153,7 +163,7 @@ func (b *bench) plan(workloads []string) []phaseSpec {
 		for _, w := range workloads {
 			var counts []int
 			switch w {
-			case wRandReadHot:
+			case wRandReadHot, wSeqRead:
 				counts = cfg.hotGor
 			case wSeqWrite:
 				counts = []int{1}
@@ -172,7 +182,7 @@ func (b *bench) plan(workloads []string) []phaseSpec {
 				for _, e := range engines {
 					plan = append(plan, phaseSpec{
 						Workload: w, Goroutines: g, Engine: e, Round: round,
-						Duration: cfg.duration, BS: cfg.bs, Files: b.files,
+						Duration: cfg.duration, BS: cfg.bs, Mix: cfg.mix, FsyncEvery: cfg.fsync, Files: b.files,
 					})
 				}
 			}

@@ -26,7 +26,9 @@ const (
 
 // benchFile is the part of *os.File and *uringfs.File the workloads use.
 type benchFile interface {
+	io.Reader
 	io.ReaderAt
+	io.Seeker
 	io.WriterAt
 	io.Writer
 	Sync() error

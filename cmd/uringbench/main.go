@@ -26,6 +26,8 @@ type config struct {
 	hotGor      []int
 	readFileGor int
 	files       int
+	mix         int // mixed: percentage of reads
+	fsync       int // Sync after this many writes per goroutine; 0 never
 	duration    time.Duration
 	rounds      int
 	workloads   []string
@@ -87,13 +89,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	var size, hotSize, bs, gor, hotGor, workloads, engines string
 	fs.StringVar(&cfg.dir, "dir", os.TempDir(), "directory for the test files (a temporary subdirectory is made and removed)")
-	fs.StringVar(&size, "size", "256MiB", "size of the O_DIRECT test file and of what seqwrite writes")
+	fs.StringVar(&size, "size", "256MiB", "size of the O_DIRECT test file, of seqread's file and of what seqwrite writes")
 	fs.StringVar(&hotSize, "hot-size", "64MiB", "size of the page-cache test file")
 	fs.StringVar(&bs, "bs", "4KiB", "block size of the random reads and writes and size of the readfile files")
-	fs.StringVar(&gor, "goroutines", "1,32,128", "goroutine counts for the O_DIRECT workloads")
-	fs.StringVar(&hotGor, "hot-goroutines", "1,16", "goroutine counts for randread-hot")
+	fs.StringVar(&gor, "goroutines", "1,32,128", "goroutine counts for the O_DIRECT workloads (randread-direct, randwrite-direct, mixed, async-randread-direct)")
+	fs.StringVar(&hotGor, "hot-goroutines", "1,16", "goroutine counts for the page-cache workloads randread-hot and seqread")
 	fs.IntVar(&cfg.readFileGor, "readfile-goroutines", 64, "goroutines for readfile")
 	fs.IntVar(&cfg.files, "files", 1000, "number of small files for readfile")
+	fs.IntVar(&cfg.mix, "mix", 70, "mixed: percentage of the ops that are reads (0-100), the rest writes")
+	fs.IntVar(&cfg.fsync, "fsync", 0, "in randwrite-direct, mixed and seqwrite, Sync the file after every N writes per goroutine (0: never; seqwrite always syncs at its end)")
 	fs.DurationVar(&cfg.duration, "duration", time.Second, "length of each timed phase, warm-up (a tenth, at most 200ms) included")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; engines alternate within each round and the median is reported")
 	fs.StringVar(&workloads, "workloads", strings.Join(defaultWorkloads, ","), "workloads to run, or \"all\": "+strings.Join(allWorkloads, ","))
@@ -138,6 +142,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.readFileGor < 1 || cfg.files < 1 || cfg.rounds < 1 || cfg.duration <= 0 {
 		return nil, errors.New("-readfile-goroutines, -files, -rounds and -duration must be positive")
+	}
+	if cfg.mix < 0 || cfg.mix > 100 {
+		return nil, fmt.Errorf("-mix %d: want a percentage of reads from 0 to 100", cfg.mix)
+	}
+	if cfg.fsync < 0 {
+		return nil, fmt.Errorf("-fsync %d: want a count of writes, or 0 for no Sync", cfg.fsync)
 	}
 	if workloads == "all" {
 		cfg.workloads = allWorkloads

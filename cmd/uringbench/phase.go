@@ -16,6 +16,8 @@ type phaseSpec struct {
 	Round      int           `json:"round"`
 	Duration   time.Duration `json:"duration_ns"`
 	BS         int64         `json:"bs"`
+	Mix        int           `json:"mix_read_pct"` // mixed: share of reads, in percent
+	FsyncEvery int           `json:"fsync_every"`  // write workloads: Sync after this many writes per goroutine; 0 never
 	Files      fileSet       `json:"files"`
 }
 
@@ -37,7 +39,15 @@ type phaseResult struct {
 	Backend   string        `json:"backend,omitempty"`
 	Reason    string        `json:"fallback_reason,omitempty"`
 	Loop      *loopDelta    `json:"loop,omitempty"` // uringfs loop counters, engines on uringfs only
-	Err       string        `json:"error,omitempty"`
+	// Latency percentiles of the ops in the window, each op timed around
+	// its one call; absent where an op is not one call (async workloads).
+	LatP50     time.Duration `json:"lat_p50_ns,omitempty"`
+	LatP99     time.Duration `json:"lat_p99_ns,omitempty"`
+	LatP999    time.Duration `json:"lat_p999_ns,omitempty"`
+	LatSamples int64         `json:"lat_samples,omitempty"`
+	Writes     int64         `json:"writes,omitempty"` // writes in the window (write workloads)
+	Syncs      int64         `json:"syncs,omitempty"`  // Sync calls in the window (-fsync, and seqwrite's last)
+	Err        string        `json:"error,omitempty"`
 }
 
 // loopDelta is the change in uringfs.LoopCounters over a measured window.
@@ -126,6 +136,15 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 
 	n := max(spec.Goroutines, 1)
 	counts := make([]paddedCounter, n)
+	var window atomic.Bool
+	var stop atomic.Bool
+	workers := make([]worker, n)
+	for i := range workers {
+		workers[i] = worker{id: i, ops: &counts[i].Int64, stop: &stop, window: &window, every: spec.FsyncEvery}
+		if work.perOp {
+			workers[i].lat = new(histogram)
+		}
+	}
 	total := func() int64 {
 		var s int64
 		for i := range counts {
@@ -161,19 +180,19 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 
 	base := threadCount()
 	peak := base
-	var stop atomic.Bool
 	var wg sync.WaitGroup
 	var errOnce sync.Once
 	var firstErr error
 	failed := make(chan struct{})
 	var s0, s1 snapshot
 	if !timed(spec.Workload) {
+		window.Store(true)
 		s0 = openWindow()
 	}
 	start := time.Now()
 	for i := range n {
 		wg.Go(func() {
-			if err := work.worker(i, &counts[i].Int64, &stop); err != nil {
+			if err := work.worker(&workers[i]); err != nil {
 				errOnce.Do(func() { firstErr = err; close(failed) })
 				stop.Store(true)
 			}
@@ -210,6 +229,7 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 
 	if timed(spec.Workload) {
 		wait(min(spec.Duration/10, 200*time.Millisecond))
+		window.Store(true)
 		s0 = openWindow()
 		wait(spec.Duration - time.Since(start))
 		// A window without one finished op measures nothing: on a slow
@@ -218,12 +238,14 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 			wait(progressInterval)
 		}
 		s1 = closeWindow()
+		window.Store(false)
 		stop.Store(true)
 		<-finished
 	} else {
 		wait(24 * time.Hour)
 		<-finished
 		s1 = closeWindow()
+		window.Store(false)
 	}
 	if t := threadCount(); t > peak {
 		peak = t
@@ -247,6 +269,21 @@ func runPhase(spec phaseSpec, onProgress func(ops int64, elapsed time.Duration))
 	}
 	if onUring {
 		res.Loop = counterDelta(s0.loop, s1.loop)
+	}
+	// The workers have ended (finished is closed), so their fields are
+	// ours to read.
+	var lat histogram
+	for i := range workers {
+		w := &workers[i]
+		res.Writes += w.writes
+		res.Syncs += w.syncs
+		if w.lat != nil {
+			lat.merge(w.lat)
+		}
+	}
+	if lat.n > 0 {
+		res.LatP50, res.LatP99, res.LatP999 = lat.quantile(0.50), lat.quantile(0.99), lat.quantile(0.999)
+		res.LatSamples = int64(lat.n)
 	}
 	return res
 }

@@ -50,6 +50,16 @@ func (b *bench) prepare(work string, workloads []string) error {
 			return err
 		}
 	}
+	if slices.Contains(workloads, wSeqRead) {
+		// Whole chunks, so that every read is a full one; at least one.
+		b.files.SeqRead, b.files.SeqReadSize = filepath.Join(work, "seqread"), max(cfg.size/seqChunk, 1)*seqChunk
+		if err := b.writeFile(b.files.SeqRead, b.files.SeqReadSize); err != nil {
+			return err
+		}
+		if _, err := os.ReadFile(b.files.SeqRead); err != nil {
+			return err
+		}
+	}
 	if slices.Contains(workloads, wSeqWrite) {
 		b.files.SeqDir, b.files.SeqSize = work, cfg.size
 	}

@@ -28,6 +28,12 @@ type summary struct {
 	CPUPerOp   float64 `json:"cpu_ns_per_op,omitempty"` // getrusage user+sys / ops
 	UserPct    float64 `json:"cpu_user_pct"`            // user share of that CPU time; -1 if unknown
 	Threads    int     `json:"threads_created"`         // -1: not measured
+	// Latency percentiles of single ops, medians over rounds of each
+	// phase's percentile; absent for the async workloads.
+	LatP50  float64 `json:"lat_p50_ns,omitempty"`
+	LatP99  float64 `json:"lat_p99_ns,omitempty"`
+	LatP999 float64 `json:"lat_p999_ns,omitempty"`
+	Syncs   float64 `json:"syncs,omitempty"` // Sync calls per phase, median
 	// Loop counters, medians; -1 where not measured: engines not on
 	// uringfs, and ratios the syscall backend leaves undefined.
 	SQEPerEnter float64  `json:"sqes_per_enter"`
@@ -91,7 +97,7 @@ func summarize(results []phaseResult) []summary {
 	for _, k := range keys {
 		s := summary{Workload: k.workload, Goroutines: k.goroutines, Engine: k.engine, Threads: -1,
 			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, CallerPct: -1, UserPct: -1, OthersPct: -1}
-		var iops, mibps, nsop, cpuop, userPct, thr, sqe, inl, parks, wakes, nowait []float64
+		var iops, mibps, nsop, cpuop, userPct, thr, sqe, inl, parks, wakes, nowait, p50, p99, p999, syncs []float64
 		for _, r := range groups[k] {
 			if r.Err != "" {
 				s.Errors = append(s.Errors, fmt.Sprintf("round %d: %s", r.Round, r.Err))
@@ -120,6 +126,12 @@ func summarize(results []phaseResult) []summary {
 			if r.Threads >= 0 {
 				thr = append(thr, float64(r.Threads))
 			}
+			if r.LatSamples > 0 {
+				p50 = append(p50, float64(r.LatP50))
+				p99 = append(p99, float64(r.LatP99))
+				p999 = append(p999, float64(r.LatP999))
+			}
+			syncs = append(syncs, float64(r.Syncs))
 			if l := r.Loop; l != nil && r.Backend == "uring" {
 				if l.Enters > 0 {
 					sqe = append(sqe, float64(l.SQEs)/float64(l.Enters))
@@ -142,6 +154,7 @@ func summarize(results []phaseResult) []summary {
 			}
 			s.SQEPerEnter, s.InlinePct, s.ParksPerOp, s.WakesPerOp = medianOr(sqe), medianOr(inl), medianOr(parks), medianOr(wakes)
 			s.CallerPct = medianOr(nowait)
+			s.LatP50, s.LatP99, s.LatP999, s.Syncs = median(p50), median(p99), median(p999), median(syncs)
 		}
 		if k.engine == engineOS {
 			osIOPS[rowKey{k.workload, k.goroutines, ""}] = s.IOPS
@@ -207,7 +220,7 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		fmt.Fprintln(w, "note:", n)
 	}
 	fmt.Fprintln(w)
-	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "cpu/op", "usr%", "threads", "caller%", "sqe/enter", "inline%", "parks/op", "others%"}
+	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "p50", "p99", "p999", "cpu/op", "usr%", "threads", "caller%", "sqe/enter", "inline%", "parks/op", "others%"}
 	rows := [][]string{head}
 	for _, s := range r.Rows {
 		row := []string{s.Workload, strconv.Itoa(s.Goroutines), s.Engine}
@@ -226,7 +239,8 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		if s.Rounds > 1 && s.IOPS > 0 {
 			spread = fmt.Sprintf("±%.0f%%", 50*(s.MaxIOPS-s.MinIOPS)/s.IOPS)
 		}
-		row = append(row, spread, fmt.Sprintf("%.0f", s.MiBps), fmtNs(s.NsPerOp), fmtNs(s.CPUPerOp), fmtOpt("%.0f", s.UserPct))
+		row = append(row, spread, fmt.Sprintf("%.0f", s.MiBps), fmtNs(s.NsPerOp),
+			fmtLat(s.LatP50), fmtLat(s.LatP99), fmtLat(s.LatP999), fmtNs(s.CPUPerOp), fmtOpt("%.0f", s.UserPct))
 		if s.Threads >= 0 {
 			row = append(row, strconv.Itoa(s.Threads))
 		} else {
@@ -249,7 +263,8 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		}
 	}
 	fmt.Fprintln(w, "\nvs os: median IOPS / median os IOPS, same workload, same run. spread: half the min-max range over rounds.")
-	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. cpu/op: process user+sys CPU / ops, usr% its user share.")
+	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. p50 p99 p999: latency percentiles of one op (one call,")
+	fmt.Fprintln(w, "timed on its goroutine; - where an op is not one call). cpu/op: process user+sys CPU / ops, usr% its user share.")
 	fmt.Fprintln(w, "threads: OS threads the phase added. uringfs loop counters over the phase: caller% of buffered ops done on")
 	fmt.Fprintln(w, "the caller (preadv2/pwritev2 RWF_NOWAIT hits, pread of files whose reads all hit the page cache);")
 	fmt.Fprintln(w, "SQEs per io_uring_enter; inline% of ring submissions that")
@@ -301,6 +316,30 @@ func fmtCount(v float64) string {
 		return fmt.Sprintf("%.1fk", v/1e3)
 	}
 	return fmt.Sprintf("%.0f", v)
+}
+
+// fmtLat writes a latency in at most about five characters, three
+// significant digits, so that three columns of them fit the table.
+func fmtLat(ns float64) string {
+	switch {
+	case ns <= 0:
+		return "-"
+	case ns < 1e3:
+		return fmt.Sprintf("%.0fns", ns)
+	case ns < 1e4:
+		return fmt.Sprintf("%.2fµs", ns/1e3)
+	case ns < 1e5:
+		return fmt.Sprintf("%.1fµs", ns/1e3)
+	case ns < 1e6:
+		return fmt.Sprintf("%.0fµs", ns/1e3)
+	case ns < 1e7:
+		return fmt.Sprintf("%.2fms", ns/1e6)
+	case ns < 1e8:
+		return fmt.Sprintf("%.1fms", ns/1e6)
+	case ns < 1e9:
+		return fmt.Sprintf("%.0fms", ns/1e6)
+	}
+	return fmt.Sprintf("%.2fs", ns/1e9)
 }
 
 func fmtNs(v float64) string {
