@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -74,8 +76,8 @@ func TestAllWorkloadsTable(t *testing.T) {
 	direct := directWorks(t, dir)
 	for _, e := range []string{engineOS, engineUring, engineSyscall} {
 		for _, w := range []struct{ name, gor string }{
-			{wRandReadHot, "2"}, {wSeqWrite, "1"}, {wReadFile, "4"},
-			{wRandReadDirect, "4"}, {wRandWriteDirect, "4"},
+			{wRandReadHot, "2"}, {wSeqRead, "2"}, {wSeqWrite, "1"}, {wReadFile, "4"},
+			{wRandReadDirect, "4"}, {wRandWriteDirect, "4"}, {wMixed, "4"},
 		} {
 			if needsDirect(w.name) && !direct {
 				continue
@@ -84,6 +86,21 @@ func TestAllWorkloadsTable(t *testing.T) {
 				t.Errorf("no result for %s g=%s %s in:\n%s", w.name, w.gor, e, out)
 			}
 		}
+	}
+	if !strings.Contains(out, "  p50  ") || !strings.Contains(out, "  p999  ") {
+		t.Errorf("no latency columns in:\n%s", out)
+	}
+	// Fields 8-10 are p50, p99 and p999: workload, gor, engine, IOPS, vs
+	// os, spread, MiB/s and ns/op come first. Rows from child processes
+	// (syscall) carry them too.
+	for _, r := range rows {
+		async := r[0] == wAsyncRandRead || r[0] == wReadFiles
+		if len(r) < 11 || async != (r[8] == "-") || async != (r[10] == "-") {
+			t.Errorf("row %v: latency columns %v, want - only for the async workloads", r[:3], r[8:min(11, len(r))])
+		}
+	}
+	if !strings.Contains(out, "seqread: 1 MiB sequential Reads") || !strings.Contains(out, "from the page cache") {
+		t.Errorf("seqread's note does not say where it reads from:\n%s", out)
 	}
 	if !direct && !strings.Contains(out, "O_DIRECT is unsupported") {
 		t.Errorf("O_DIRECT refused but not said so:\n%s", out)
@@ -169,11 +186,18 @@ func TestJSONInProcess(t *testing.T) {
 func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-bs", "1000"}, {"-size", "lots"}, {"-workloads", "nope"}, {"-engines", "os,zig"},
-		{"-goroutines", "0"}, {"-rounds", "0"}, {"stray"},
+		{"-goroutines", "0"}, {"-rounds", "0"}, {"stray"}, {"-fsync", "-1"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != 2 {
 			t.Errorf("run %q: exit %d, want 2", args, code)
+		}
+	}
+	for _, mix := range []string{"101", "-1", "seventy"} {
+		var out, errOut bytes.Buffer
+		code := run([]string{"-mix", mix}, &out, &errOut)
+		if code != 2 || !strings.Contains(errOut.String(), "-mix") {
+			t.Errorf("-mix %s: exit %d, stderr %q; want exit 2 and an error naming -mix", mix, code, errOut.String())
 		}
 	}
 	for in, want := range map[string]int64{"4096": 4096, "4K": 4096, "4KiB": 4096, "256MiB": 256 << 20, "1g": 1 << 30, "8MB": 8 << 20} {
@@ -202,5 +226,104 @@ func TestFioSkippedOrRun(t *testing.T) {
 	}
 	if !hasRow(rowsOf(out), wRandReadDirect, "4", engineFio) {
 		t.Errorf("no fio row:\n%s", out)
+	}
+}
+
+// decode parses the tool's -json output.
+func decode(t *testing.T, out string) *report {
+	t.Helper()
+	var rep report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	return &rep
+}
+
+func TestLatencyAndFsyncJSON(t *testing.T) {
+	dir := t.TempDir()
+	direct := directWorks(t, dir)
+	workloads := "randread-hot,seqread,seqwrite,readfiles"
+	if direct {
+		workloads += ",randwrite-direct,mixed"
+	}
+	const every = 2
+	// os and uring run in this process; the syscall engine's results
+	// travel from a child in TestAllWorkloadsTable.
+	out, _ := runTool(t, tiny(dir, "-json", "-isolate=false", "-engines", "os,uring", "-goroutines", "2", "-hot-goroutines", "2",
+		"-readfile-goroutines", "2", "-workloads", workloads, "-fsync", strconv.Itoa(every))...)
+	rep := decode(t, out)
+	seen := map[string]bool{}
+	for _, p := range rep.Phases {
+		name := fmt.Sprintf("%s g=%d %s", p.Workload, p.Goroutines, p.Engine)
+		seen[p.Workload] = true
+		if p.Err != "" || p.Ops <= 0 {
+			t.Errorf("%s: ops %d, error %q", name, p.Ops, p.Err)
+			continue
+		}
+		if p.Workload == wReadFiles {
+			if p.LatSamples != 0 || p.LatP50 != 0 {
+				t.Errorf("%s: latency %v from %d samples, but its ops are not single calls", name, p.LatP50, p.LatSamples)
+			}
+		} else if p.LatSamples <= 0 || p.LatP50 <= 0 || p.LatP50 > p.LatP99 || p.LatP99 > p.LatP999 {
+			t.Errorf("%s: latency p50 %v p99 %v p999 %v from %d samples; want 0 < p50 <= p99 <= p999", name, p.LatP50, p.LatP99, p.LatP999, p.LatSamples)
+		}
+		g := int64(p.Goroutines)
+		switch p.Workload {
+		case wSeqWrite:
+			// One pass of 8 writes, all in the window: a Sync after
+			// every second one and the final one.
+			if want := p.Ops/every + 1; p.Syncs != want || p.Writes != p.Ops {
+				t.Errorf("%s: %d writes, %d syncs; want %d writes and %d syncs", name, p.Writes, p.Syncs, p.Ops, want)
+			}
+		case wRandWriteDirect, wMixed:
+			// The window cuts each goroutine's count anywhere, so allow
+			// one Sync either way per goroutine.
+			if p.Writes <= 0 || p.Syncs < p.Writes/every-g || p.Syncs > p.Writes/every+g {
+				t.Errorf("%s: %d writes and %d syncs with -fsync %d", name, p.Writes, p.Syncs, every)
+			}
+			if p.Workload == wMixed && p.Writes >= p.Ops {
+				t.Errorf("%s: %d writes in %d ops with -mix 70", name, p.Writes, p.Ops)
+			}
+		default:
+			if p.Syncs != 0 || p.Writes != 0 {
+				t.Errorf("%s: a read workload wrote %d times and synced %d", name, p.Writes, p.Syncs)
+			}
+		}
+	}
+	for w := range strings.SplitSeq(workloads, ",") {
+		if !seen[w] {
+			t.Errorf("no phases of %s", w)
+		}
+	}
+	for _, s := range rep.Rows {
+		if s.Workload != wReadFiles && !(s.LatP50 > 0 && s.LatP50 <= s.LatP99 && s.LatP99 <= s.LatP999) {
+			t.Errorf("summary %s g=%d %s: latency p50 %v p99 %v p999 %v", s.Workload, s.Goroutines, s.Engine, s.LatP50, s.LatP99, s.LatP999)
+		}
+	}
+}
+
+// TestMix checks that -mix steers mixed between all reads and all writes,
+// and that without -fsync nothing syncs.
+func TestMix(t *testing.T) {
+	dir := t.TempDir()
+	if !directWorks(t, dir) {
+		t.Skip("O_DIRECT refused in", dir, "and mixed needs it")
+	}
+	for _, mix := range []string{"100", "0"} {
+		out, _ := runTool(t, tiny(dir, "-json", "-isolate=false", "-engines", "os,uring", "-goroutines", "2", "-workloads", "mixed", "-mix", mix)...)
+		for _, p := range decode(t, out).Phases {
+			if p.Err != "" || p.Ops <= 0 {
+				t.Errorf("-mix %s %s: ops %d, error %q", mix, p.Engine, p.Ops, p.Err)
+				continue
+			}
+			if p.Syncs != 0 {
+				t.Errorf("-mix %s %s: %d syncs without -fsync", mix, p.Engine, p.Syncs)
+			}
+			// Writes are counted by the workers and ops by the phase at
+			// the window's edges: allow an op per goroutine at each.
+			if mix == "100" && p.Writes != 0 || mix == "0" && p.Writes < p.Ops-2*int64(p.Goroutines) {
+				t.Errorf("-mix %s %s: %d writes in %d ops", mix, p.Engine, p.Writes, p.Ops)
+			}
+		}
 	}
 }
