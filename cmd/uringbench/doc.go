@@ -24,7 +24,8 @@
 // runs the other engines in the parent.
 //
 // For each workload, goroutine count and engine the table shows IOPS, the
-// ratio to os, the spread over rounds, MiB/s, wall ns per op, CPU time per
+// ratio to os, the spread over rounds, MiB/s, wall ns per op, the latency
+// of one op at the 50th, 99th and 99.9th percentile, CPU time per
 // op (getrusage user+sys over ops) and its user share, OS threads the phase
 // added (peak of /proc/self/status Threads minus the count before), for
 // uringfs the loop counters over the phase (share of buffered ops finished by
@@ -33,21 +34,54 @@
 // time other processes took during the phase, from /proc/stat, as a share of
 // all CPUs. A row with a high others% was measured on a shared machine.
 //
+// Latencies are taken by each goroutine around each single call (ReadAt,
+// WriteAt, Read, Write, ReadFile), for the ops of the measured window only,
+// into a per-goroutine log-linear histogram (within about 3%), merged when
+// the phase ends; the table shows the median over rounds of each
+// percentile. Reading the clock before and after each op costs some tens
+// of nanoseconds, paid by every engine alike. The async workloads, where one
+// goroutine keeps many ops in flight, show "-".
+//
+// The workloads (-workloads):
+//
+//	randread-direct   O_DIRECT ReadAt of -bs at random offsets of one shared file
+//	randread-hot      the same without O_DIRECT from a -hot-size file in the page cache
+//	randwrite-direct  O_DIRECT WriteAt of -bs at random offsets
+//	mixed             O_DIRECT random ReadAt and WriteAt of -bs, -mix percent reads
+//	seqread           1 MiB Reads from start to end of a -size file, over and
+//	                  over, a handle per goroutine; hot: the file is written and
+//	                  read once before the phases, so it is in the page cache
+//	seqwrite          1 MiB Writes of -size to a new file, then Sync; one pass
+//	readfile          os.ReadFile against uringfs.ReadFile of -files files of -bs
+//	async-randread-direct, readfiles
+//	                  uringfs's async API (a Batch, ReadFiles) from one
+//	                  goroutine against os from g goroutines
+//
+// With -fsync N the writing workloads (randwrite-direct, mixed, seqwrite)
+// call the file's Sync after every N writes on each goroutine: os.File.Sync
+// or uringfs.File.Sync, fsync(2) either way. The Sync is in the phase's time
+// and IOPS but not in the write latency; the JSON counts the Syncs.
+//
 // Flags:
 //
 //	-dir DIR          where the test files go (default os.TempDir())
-//	-size N           O_DIRECT test file, and seqwrite's total (default 256MiB)
+//	-size N           O_DIRECT test file, seqread's file (whole MiBs) and
+//	                  seqwrite's total (default 256MiB)
 //	-hot-size N       page-cache test file (default 64MiB)
 //	-bs N             block size (default 4KiB)
 //	-goroutines L     goroutine counts for O_DIRECT workloads (default 1,32,128)
-//	-hot-goroutines L goroutine counts for randread-hot (default 1,16)
+//	-hot-goroutines L goroutine counts for randread-hot and seqread (default 1,16)
 //	-readfile-goroutines N, -files N   readfile: 64 goroutines over 1000 files
 //	-duration D       each timed phase, warm-up included (default 1s)
 //	-rounds N         rounds (default 3)
 //	-workloads L      randread-direct, randread-hot (default), randwrite-direct,
-//	                  seqwrite, readfile, or all
+//	                  mixed, seqread, seqwrite, readfile, async-randread-direct,
+//	                  readfiles, or all
+//	-mix P            mixed: percentage of reads, 0-100 (default 70)
+//	-fsync N          Sync after every N writes per goroutine (default 0: never)
 //	-engines L        os, uring, syscall (default all three)
-//	-json             JSON instead of the table (every phase and the medians)
+//	-json             JSON instead of the table (every phase and the medians;
+//	                  lat_p50_ns, lat_p99_ns, lat_p999_ns, writes, syncs)
 //	-fio              also run randread-direct through fio --ioengine=io_uring
 //	                  --direct=1 --iodepth=N, if fio is on PATH, and report
 //	                  uring's ratio to it; skipped with a note otherwise

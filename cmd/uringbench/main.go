@@ -91,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.dir, "dir", os.TempDir(), "directory for the test files (a temporary subdirectory is made and removed)")
 	fs.StringVar(&size, "size", "256MiB", "size of the O_DIRECT test file, of seqread's file and of what seqwrite writes")
 	fs.StringVar(&hotSize, "hot-size", "64MiB", "size of the page-cache test file")
-	fs.StringVar(&bs, "bs", "4KiB", "block size of the random reads and writes and size of the readfile files")
+	fs.StringVar(&bs, "bs", "4KiB", "block size of the random reads and writes (randread-*, randwrite-direct, mixed) and size of the readfile files")
 	fs.StringVar(&gor, "goroutines", "1,32,128", "goroutine counts for the O_DIRECT workloads (randread-direct, randwrite-direct, mixed, async-randread-direct)")
 	fs.StringVar(&hotGor, "hot-goroutines", "1,16", "goroutine counts for the page-cache workloads randread-hot and seqread")
 	fs.IntVar(&cfg.readFileGor, "readfile-goroutines", 64, "goroutines for readfile")
@@ -109,7 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the test files")
 	fs.StringVar(&cfg.chart, "chart", "", "also write an SVG bar chart of IOPS per goroutine count and engine, one panel per workload, to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: uringbench [flags]\n\nCompares os.File with uringfs on the same workloads in the same run.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: uringbench [flags]\n\nCompares os.File with uringfs on the same workloads in the same run: IOPS, ratio to os,\nMiB/s, latency p50/p99/p999, CPU per op, OS threads created (go doc ./cmd/uringbench for more).\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
