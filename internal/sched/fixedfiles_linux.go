@@ -125,13 +125,23 @@ func (l *Loop) ChainDirect(ctx context.Context, ops []*Op, more func(run func(op
 	err = s.submit(ctx, ops)
 	// submit returns once every submitted op has its CQE: the kernel is
 	// done with the slot, unless the chain left a file in it.
-	closed := closedDirect(ops)
-	if !closed && more != nil && err == nil {
+	s.releaseDirect(ctx, k, ops, err == nil, more)
+	return true, err
+}
+
+// releaseDirect gives slot k back once chain, which ran on it, has every
+// CQE. If the chain left a file in the slot and more is not nil (and
+// mayContinue), more first gets to run further chains on it. A slot that
+// cannot be emptied is counted as lost and never reused.
+func (s *shard) releaseDirect(ctx context.Context, k uint32, chain []*Op, mayContinue bool,
+	more func(run func(ops ...*Op) error)) {
+	closed := closedDirect(chain)
+	if !closed && more != nil && mayContinue {
 		more(func(ops ...*Op) error {
-			if closed || len(ops) == 0 || !l.directOK(ops) || !armDirect(ops, k) {
+			if closed || len(ops) == 0 || !s.l.directOK(ops) || !armDirect(ops, k) {
 				return unix.EINVAL
 			}
-			l.ctr().ops.Add(uint64(len(ops)))
+			s.l.ctr().ops.Add(uint64(len(ops)))
 			err := s.submit(ctx, ops)
 			closed = closedDirect(ops)
 			return err
@@ -140,11 +150,10 @@ func (l *Loop) ChainDirect(ctx context.Context, ops []*Op, more func(run func(op
 	if !closed {
 		if uerr := s.r.UpdateFiles(k, []int32{-1}); uerr != nil {
 			s.direct.lost.Add(1)
-			return true, err
+			return
 		}
 	}
 	s.direct.free <- k
-	return true, err
 }
 
 // MaxDirectChainOps bounds the ops ChainsDirect takes in one call, so that
@@ -217,26 +226,11 @@ func (l *Loop) ChainsDirect(ctx context.Context, chains [][]*Op, ran []bool,
 		if !ran[i] {
 			continue
 		}
-		k := slots[i]
-		closed := closedDirect(c)
-		if !closed && more != nil && err == nil {
-			more(i, func(ops ...*Op) error {
-				if closed || len(ops) == 0 || !l.directOK(ops) || !armDirect(ops, k) {
-					return unix.EINVAL
-				}
-				l.ctr().ops.Add(uint64(len(ops)))
-				err := s.submit(ctx, ops)
-				closed = closedDirect(ops)
-				return err
-			})
+		var moreOne func(run func(ops ...*Op) error)
+		if more != nil {
+			moreOne = func(run func(ops ...*Op) error) { more(i, run) }
 		}
-		if !closed {
-			if uerr := s.r.UpdateFiles(k, []int32{-1}); uerr != nil {
-				s.direct.lost.Add(1)
-				continue
-			}
-		}
-		s.direct.free <- k
+		s.releaseDirect(ctx, slots[i], c, err == nil, moreOne)
 	}
 	return err
 }
