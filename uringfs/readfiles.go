@@ -34,11 +34,12 @@ const readFilesPerDriver = 64
 // drivers): each file is one linked chain (open into a direct descriptor,
 // read, read to confirm end of file, close) and one io_uring_enter carries
 // the chains of a whole group, so a group of files in the page cache is
-// read inside that single system call, on every CPU at once. A group is
-// yielded, in the order of its names, when all of it has completed. Files
-// the chain does not settle (larger than 64 KiB, not in the page cache)
-// are then read together, their opens, reads and closes in flight side by
-// side; pipes and FIFOs are read to their end where the chain opened them.
+// read inside that single system call, on every CPU at once, and its files
+// are yielded together when it returns. Files the chain does not settle
+// (larger than 64 KiB, not in the page cache) are then read together,
+// their opens, reads and closes in flight side by side, and yielded as
+// each completes; pipes and FIFOs are read to their end where the chain
+// opened them.
 // Without direct
 // descriptors the opens, reads and closes of up to 128 files are kept in
 // flight and each file is yielded as it completes; on the syscall backend

@@ -18,12 +18,12 @@ const readFilesGroup = sched.MaxDirectChainOps / len(directChainCodes)
 // it takes readFilesGroup names at a time and runs their chains together
 // with Loop.ChainsDirect, so that for files in the page cache every open,
 // read and close of the group completes inside one io_uring_enter, with no
-// descriptor in the process's table and no park. A group's results are
-// yielded when the whole group has completed, in the order of names. Files
-// the chain cannot settle (larger than its buffer, not in the page cache, a
-// chain that found no free slot) are then read together as a Batch of
-// ReadFiles, and those the chain left open in its slot (pipes, FIFOs,
-// terminals) are read to their end there.
+// descriptor in the process's table and no park. The files the chains
+// settle are handed to yield together once the group's chains are done.
+// Those they cannot settle (larger than the buffer, not in the page cache,
+// a chain that found no free slot) are then read together as a Batch of
+// ReadFiles and handed over as they complete; those a chain left open in
+// its slot (pipes, FIFOs, terminals) are read to their end there first.
 //
 // It reports false, having done nothing, when the loop cannot run direct
 // chains; the caller then uses readFilesDriver.
@@ -71,8 +71,8 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 				datas[i], errs[i] = readOpenDirect(run, group[i])
 			}
 		})
-		// A new slice each group: the caller may still be reading the last.
-		results := make([]fileResult, len(group))
+		// New slices each time: the caller may still be reading the last.
+		settled := make([]fileResult, 0, len(group))
 		var rest *Batch // the files the chains did not settle
 		var pending [readFilesGroup]*Pending[[]byte]
 		for i, name := range group {
@@ -83,28 +83,47 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 			}
 			chains[i].release()
 			chains[i], ops[i], datas[i], errs[i] = nil, nil, nil, nil
-			results[i].fd = FileData{Index: first + i, Name: name, Data: data}
-			results[i].err = err
-			if !ok {
-				// Not in the page cache, too large, or no slot: these go
-				// to the ring together, so that files waiting for the
-				// device wait side by side, not one after another.
-				if rest == nil {
-					rest = NewBatch()
-				}
-				pending[i] = rest.ReadFile(name)
+			if ok {
+				settled = append(settled, fileResult{FileData{Index: first + i, Name: name, Data: data}, err})
+				continue
 			}
-		}
-		if rest != nil {
-			rest.Submit(ctx) // a failure is reported by each handle
-			for i, p := range pending[:len(group)] {
-				if p != nil {
-					results[i].fd.Data, results[i].err = p.Wait()
-				}
+			// Not in the page cache, too large, or no slot: these go to
+			// the ring together, so that files waiting for the device wait
+			// side by side, not one after another.
+			if rest == nil {
+				rest = NewBatch()
 			}
+			pending[i] = rest.ReadFile(name)
 		}
-		if !yield(results) {
+		if len(settled) > 0 && !yield(settled) {
+			if rest != nil {
+				rest.Cancel()
+				rest.Wait()
+			}
 			return true
+		}
+		if rest == nil {
+			continue
+		}
+		// The rest are handed over as they complete, with whatever else
+		// has completed by then.
+		rest.Submit(ctx) // a failure is reported by each handle
+		for h := rest.WaitAny(); h != nil; h = rest.WaitAny() {
+			var out []fileResult
+			for ; h != nil; h = rest.Poll() {
+				for i, p := range pending[:len(group)] {
+					if p != nil && Handle(p) == h {
+						data, err := p.Wait()
+						out = append(out, fileResult{FileData{Index: first + i, Name: group[i], Data: data}, err})
+						break
+					}
+				}
+			}
+			if !yield(out) {
+				rest.Cancel()
+				rest.Wait()
+				return true
+			}
 		}
 	}
 }
