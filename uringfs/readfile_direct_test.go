@@ -322,7 +322,7 @@ func TestReadFilesDirect(t *testing.T) {
 	}
 	after := uringfs.LoopCounters()
 	if b, _ := uringfs.Backend(); b == "uring" && uringfs.DirectFiles() {
-		// About 220 files in groups of 21: the ones the chain settles
+		// About 220 files in groups of 32: the ones the chain settles
 		// share an enter, so there are far fewer enters than files.
 		t.Logf("%d enters for %d files", after.Enters-before.Enters, len(names))
 		if enters := after.Enters - before.Enters; enters > uint64(len(names))/2 {

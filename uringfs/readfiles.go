@@ -30,7 +30,7 @@ const readFilesPerDriver = 64
 // tells which name a result is for: results do not come in the order of
 // names.
 //
-// On io_uring the files are read in groups of 21 per P (GOMAXPROCS
+// On io_uring the files are read in groups of 32 per P (GOMAXPROCS
 // drivers): each file is one linked chain (open into a direct descriptor,
 // read, read to confirm end of file, close) and one io_uring_enter carries
 // the chains of a whole group, so a group of files in the page cache is

@@ -38,7 +38,7 @@ type Config struct {
 	// Rings is the number of rings; 0 means one per P (GOMAXPROCS).
 	Rings int
 	// Entries is the SQ size of each ring, rounded up to a power of two by the
-	// kernel; 0 means 256. It is also the limit of operations in flight per
+	// kernel; 0 means 512. It is also the limit of operations in flight per
 	// ring: beyond it, submitters park.
 	Entries uint32
 	// RingMetadata sends every metadata operation to the ring. By default the
@@ -181,7 +181,7 @@ func (l *Loop) startURing(cfg Config) error {
 	}
 	entries := cfg.Entries
 	if entries == 0 {
-		entries = 256
+		entries = 512
 	}
 	for i := 0; i < n; i++ {
 		s, err := newShard(l, entries)
