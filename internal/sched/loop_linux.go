@@ -75,9 +75,12 @@ type Counters struct {
 // not pass one cache line back and forth on every op; Counters sums them.
 type counters struct {
 	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits, direct atomic.Uint64
-	nowaitHits, nowaitMisses, cachedReads                                                     atomic.Uint64
-	probeTick                                                                                 atomic.Uint32 // see PreadCached
-	_                                                                                         [64]byte
+	nowaitHits, nowaitMisses                                                                  atomic.Uint64
+	// probeTick counts the reads of files CacheHint calls cached; every
+	// cachedProbeEvery-th of them is a probe, the rest are CachedReads
+	// (see PreadCached). One count for both keeps that path at one atomic add.
+	probeTick atomic.Uint64
+	_         [64]byte
 }
 
 func (l *Loop) snapshot() Counters {
@@ -97,7 +100,8 @@ func (l *Loop) snapshot() Counters {
 		c.Direct += s.direct.Load()
 		c.NowaitHits += s.nowaitHits.Load()
 		c.NowaitMisses += s.nowaitMisses.Load()
-		c.CachedReads += s.cachedReads.Load()
+		t := s.probeTick.Load()
+		c.CachedReads += t - t/cachedProbeEvery
 	}
 	return c
 }

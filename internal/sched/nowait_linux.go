@@ -84,8 +84,7 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *
 			// The P's tick picks the probes: no shared write, no random
 			// number, and every file on the cached path is probed about
 			// once in cachedProbeEvery of its reads.
-			if c := l.ctr(); c.probeTick.Add(1)%cachedProbeEvery != 0 {
-				c.cachedReads.Add(1)
+			if l.ctr().probeTick.Add(1)%cachedProbeEvery != 0 {
 				return preadPlain(fd, p, off)
 			}
 		}
