@@ -34,7 +34,9 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 		return false
 	}
 	var (
-		chains [readFilesGroup]*directChain
+		// The chains too are the driver's, reused from group to group
+		// (directChain.set); their ops go back to the pool at the end.
+		chains [readFilesGroup]directChain
 		ops    [readFilesGroup][]*sched.Op
 		ran    [readFilesGroup]bool
 		done   [readFilesGroup]bool // settled by more
@@ -45,6 +47,13 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 		// page faults.
 		bufs [readFilesGroup]*[]byte
 	)
+	defer func() {
+		for i := range chains {
+			if chains[i].ops[0] != nil {
+				chains[i].release()
+			}
+		}
+	}()
 	for {
 		select {
 		case <-stop:
@@ -61,7 +70,7 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 				b := make([]byte, directReadSize+1)
 				bufs[i] = &b
 			}
-			chains[i] = newDirectChain(name, bufs[i])
+			chains[i].set(name, bufs[i])
 			ops[i] = chains[i].ops[:]
 			done[i] = false
 		}
@@ -81,8 +90,7 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 			if !ok && ran[i] {
 				data, ok, err = chains[i].result(name)
 			}
-			chains[i].release()
-			chains[i], ops[i], datas[i], errs[i] = nil, nil, nil, nil
+			ops[i], datas[i], errs[i] = nil, nil, nil
 			if ok {
 				settled = append(settled, fileResult{FileData{Index: first + i, Name: name, Data: data}, err})
 				continue
