@@ -144,8 +144,8 @@ func (l *Loop) Start(ctx context.Context, ops []*Op, links []bool, notify func(i
 	if !pool {
 		f.s = l.shardHere()
 		for _, c := range f.chains {
-			if c.end-c.start > cap(f.s.free) {
-				return nil, fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", c.end-c.start, cap(f.s.free))
+			if c.end-c.start > f.s.free.size {
+				return nil, fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", c.end-c.start, f.s.free.size)
 			}
 		}
 	}
@@ -341,19 +341,9 @@ func (f *Flight) feed(block bool) bool {
 				return false
 			}
 		} else {
-			for len(idx)-got < n {
-				select {
-				case i := <-s.free:
-					idx = append(idx, i)
-					continue
-				default:
-				}
-				break
-			}
+			idx, _ = s.free.take(idx, n, false)
 			if len(idx)-got < n {
-				for _, i := range idx[got:] {
-					s.free <- i
-				}
+				s.free.put(idx[got:]...)
 				idx = idx[:got]
 				break
 			}
@@ -421,24 +411,20 @@ func (f *Flight) claimWait(idx *[]uint32, n int) bool {
 	got := len(*idx)
 	cancelled := f.cancelChan()
 	for len(*idx)-got < n {
-		select {
-		case i := <-s.free:
-			*idx = append(*idx, i)
+		var waiting bool
+		if *idx, waiting = s.free.take(*idx, n-(len(*idx)-got), true); !waiting {
 			continue
-		default:
 		}
 		s.l.ctr().slotWaits.Add(1)
 		select {
-		case i := <-s.free:
-			*idx = append(*idx, i)
+		case <-s.free.wake:
 		case <-cancelled:
 		case <-s.l.closing:
 			f.cancel(ErrClosed, true)
 		}
+		s.free.unwait()
 		if f.cancelled.Load() {
-			for _, i := range (*idx)[got:] {
-				s.free <- i
-			}
+			s.free.put((*idx)[got:]...)
 			*idx = (*idx)[:got]
 			return false
 		}

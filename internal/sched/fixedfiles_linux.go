@@ -193,7 +193,7 @@ func (l *Loop) ChainsDirect(ctx context.Context, chains [][]*Op, ran []bool,
 	if !s.direct.ok.Load() {
 		return nil
 	}
-	limit := min(MaxDirectChainOps, cap(s.free))
+	limit := min(MaxDirectChainOps, s.free.size)
 	var ops []*Op
 	var ends []bool
 	slots := make([]uint32, len(chains))

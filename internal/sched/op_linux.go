@@ -2,6 +2,7 @@ package sched
 
 import (
 	"context"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -49,7 +50,11 @@ type Op struct {
 	path, path2 []byte
 	iovecs      []unix.Iovec
 	done        chan struct{}
-	ud          uint64
+	// lead is the first op of a multi-op submission, whose done channel
+	// signals the whole submission once its left count reaches zero.
+	lead *Op
+	left atomic.Int32
+	ud   uint64
 	// slot is the direct descriptor slot of a Direct op, and armed says
 	// ChainDirect set it.
 	slot  uint32

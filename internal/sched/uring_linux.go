@@ -58,9 +58,12 @@ type shard struct {
 	efdOn bool // eventfd notifications enabled
 
 	slots      []slot
-	free       chan uint32 // free op slots; parking here is the backpressure
+	free       *slotPool   // free op slots; waiting here is the backpressure
 	cancelFree chan uint32 // free cancel slots
 	chainMu    sync.Mutex  // serialises multi-slot acquisition (no deadlock)
+	// freed collects the op slots a reap frees, given back to free in one
+	// put at its end. enterMu guards it.
+	freed []uint32
 
 	efd        *os.File
 	workerDone chan struct{}
@@ -99,12 +102,9 @@ func newShard(l *Loop, entries uint32) (*shard, error) {
 		l:          l,
 		r:          r,
 		slots:      make([]slot, n),
-		free:       make(chan uint32, n-nc),
+		free:       newSlotPool(0, n-nc),
 		cancelFree: make(chan uint32, nc),
 		workerDone: make(chan struct{}),
-	}
-	for i := uint32(0); i < n-nc; i++ {
-		s.free <- i
 	}
 	for i := n - nc; i < n; i++ {
 		s.cancelFree <- i
@@ -151,28 +151,28 @@ func (s *shard) submit(ctx context.Context, ops []*Op) error { return s.submitCh
 // completions. All are published before anyone enters, so one
 // io_uring_enter carries them.
 func (s *shard) submitChains(ctx context.Context, ops []*Op, ends []bool) error {
-	if len(ops) > cap(s.free) {
-		return fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", len(ops), cap(s.free))
+	if len(ops) > s.free.size {
+		return fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", len(ops), s.free.size)
 	}
 	var idxBuf [4]uint32
 	idx := idxBuf[:0]
 	if len(ops) > 1 {
 		s.chainMu.Lock()
 	}
-	for range ops {
-		select {
-		case i := <-s.free:
-			idx = append(idx, i)
+	for len(idx) < len(ops) {
+		var waiting bool
+		if idx, waiting = s.free.take(idx, len(ops)-len(idx), true); !waiting {
 			continue
-		default:
 		}
 		s.l.ctr().slotWaits.Add(1)
 		select {
-		case i := <-s.free:
-			idx = append(idx, i)
+		case <-s.free.wake:
+			s.free.unwait()
 		case <-ctx.Done():
+			s.free.unwait()
 			return s.unclaim(idx, len(ops), ctx.Err())
 		case <-s.l.closing:
+			s.free.unwait()
 			return s.unclaim(idx, len(ops), ErrClosed)
 		}
 	}
@@ -180,11 +180,20 @@ func (s *shard) submitChains(ctx context.Context, ops []*Op, ends []bool) error 
 		s.chainMu.Unlock()
 	}
 
+	// The ops of one submission share one completion signal: the last of
+	// them to complete sends it on the first one's done channel.
+	lead := ops[0]
+	if len(ops) > 1 {
+		lead.left.Store(int32(len(ops)))
+	} else {
+		lead = nil
+	}
 	s.sqMu.Lock()
 	for k, op := range ops {
 		if op.done == nil {
 			op.done = make(chan struct{}, 1)
 		}
+		op.lead = lead
 		sqe := s.r.NextSQE()
 		if sqe == nil {
 			// Every SQE holds a slot and there are no more slots than SQ
@@ -218,9 +227,7 @@ func (s *shard) submitChains(ctx context.Context, ops []*Op, ends []bool) error 
 // unclaim gives back the slots of a submission abandoned while it waited
 // for more.
 func (s *shard) unclaim(idx []uint32, nops int, err error) error {
-	for _, i := range idx {
-		s.free <- i
-	}
+	s.free.put(idx...)
 	if nops > 1 {
 		s.chainMu.Unlock()
 	}
@@ -235,38 +242,32 @@ func (s *shard) assign(i uint32, op *Op) uint64 {
 	return uint64(sl.gen)<<32 | uint64(i)
 }
 
-// wait blocks until every op of the chain has completed. If ctx is done
-// first, it asks the kernel to cancel what is still running and keeps
+// wait blocks until every op of the submission has completed. If ctx is
+// done first, it asks the kernel to cancel what is still running and keeps
 // waiting: the kernel may be writing into the ops' buffers until their CQEs.
 func (s *shard) wait(ctx context.Context, ops []*Op) error {
-	parked := false
+	// One signal covers the submission (see submitChains).
+	done := ops[0].done
 	var ctxErr error
-	for k, op := range ops {
-		select {
-		case <-op.done:
-			continue
-		default:
-		}
-		if !parked {
-			parked = true
-			s.l.ctr().parks.Add(1)
-		}
-		if ctxErr == nil {
-			select {
-			case <-op.done:
-				continue
-			case <-ctx.Done():
-				ctxErr = ctx.Err()
-				s.cancel(ops[k:])
-			case <-s.l.closing:
-				ctxErr = ErrClosed
-				s.cancel(ops[k:])
-			}
-		}
-		<-op.done
-	}
-	if !parked {
+	select {
+	case <-done:
 		s.l.ctr().inline.Add(1)
+	default:
+		s.l.ctr().parks.Add(1)
+		select {
+		case <-done:
+		case <-ctx.Done():
+			ctxErr = ctx.Err()
+		case <-s.l.closing:
+			ctxErr = ErrClosed
+		}
+		if ctxErr != nil {
+			// Which ops have completed is not known here; a cancel of one
+			// that has (or of a slot since reused, under another
+			// generation) fails harmlessly with ENOENT.
+			s.cancel(ops)
+			<-done
+		}
 	}
 	if ctxErr != nil {
 		for _, op := range ops {
@@ -393,9 +394,14 @@ func (s *shard) enterLocked(n uint32) {
 	}
 }
 
-// reapLocked delivers every CQE in the queue to its op.
+// reapLocked delivers every CQE in the queue to its op and gives the
+// freed slots back together.
 func (s *shard) reapLocked() {
 	s.r.ReapCQEs(s.deliver)
+	if len(s.freed) > 0 {
+		s.free.put(s.freed...)
+		s.freed = s.freed[:0]
+	}
 }
 
 func (s *shard) deliver(cqe *ring.CQE) {
@@ -419,9 +425,18 @@ func (s *shard) deliver(cqe *ring.CQE) {
 		s.cancelFree <- i
 		return
 	}
-	s.free <- i
+	s.freed = append(s.freed, i)
 	if fl != nil {
 		fl.complete(fidx)
+		return
+	}
+	if lead := op.lead; lead != nil {
+		// op may be reused as soon as the waiter wakes: only the lead,
+		// which the waiter holds until the signal, is touched after the
+		// count drops.
+		if lead.left.Add(-1) == 0 {
+			lead.done <- struct{}{}
+		}
 		return
 	}
 	op.done <- struct{}{}
