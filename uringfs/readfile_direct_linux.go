@@ -84,8 +84,10 @@ type directChain struct {
 
 var directChainCodes = [6]ring.Opcode{ring.OpOpenat, ring.OpFadvise, ring.OpRead, ring.OpRead, ring.OpRead, ring.OpClose}
 
-// newDirectChain prepares the chain for name, reading into bp (a buffer of
-// directReadSize+1 bytes) or, if bp is nil, into one from directBufs.
+// newDirectChain prepares the chain for name, reading into bp or, if bp is
+// nil, into a buffer of directReadSize+1 bytes from directBufs. The chain
+// settles files shorter than len(*bp)-1 bytes: its READ takes all but the
+// last byte of the buffer, the READ that confirms end of file the last.
 // release gives its ops and pooled buffer back once its result has been
 // read.
 func newDirectChain(name string, bp *[]byte) *directChain {
@@ -118,8 +120,8 @@ func (c *directChain) set(name string, bp *[]byte) {
 	// The READs go at the file position (-1), so each starts where the one
 	// before stopped.
 	probe.Buf, probe.Off, probe.Flags = buf[:0], -1, unix.RWF_NOWAIT
-	read.Buf, read.Off, read.Flags, read.SQEFlags = buf[:directReadSize], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
-	eof.Buf, eof.Off, eof.Flags, eof.SQEFlags = buf[directReadSize:], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
+	read.Buf, read.Off, read.Flags, read.SQEFlags = buf[:len(buf)-1], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
+	eof.Buf, eof.Off, eof.Flags, eof.SQEFlags = buf[len(buf)-1:], -1, unix.RWF_NOWAIT, ring.SQEIOHardlink
 }
 
 func (c *directChain) release() {
@@ -131,6 +133,10 @@ func (c *directChain) release() {
 		directBufs.Put(c.bp)
 	}
 }
+
+// filled reports whether the chain's READ filled its buffer: the file may
+// be longer than the chain can settle.
+func (c *directChain) filled() bool { return int(c.ops[3].Res) >= len(*c.bp)-1 }
 
 // opened reports whether the chain's OPENAT filled the slot.
 func (c *directChain) opened() bool { return c.ops[0].Res >= 0 }
@@ -147,7 +153,7 @@ func (c *directChain) result(name string) (data []byte, ok bool, err error) {
 			return nil, false, nil
 		}
 		return nil, true, &fs.PathError{Op: "open", Path: name, Err: errno}
-	case advise.Res < 0 || probe.Res < 0 || read.Res < 0 || int(read.Res) >= directReadSize || eof.Res != 0:
+	case advise.Res < 0 || probe.Res < 0 || read.Res < 0 || int(read.Res) >= len(*c.bp)-1 || eof.Res != 0:
 		return nil, false, nil
 	}
 	if read.Res == 0 {

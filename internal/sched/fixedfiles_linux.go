@@ -137,15 +137,7 @@ func (s *shard) releaseDirect(ctx context.Context, k uint32, chain []*Op, mayCon
 	more func(run func(ops ...*Op) error)) {
 	closed := closedDirect(chain)
 	if !closed && more != nil && mayContinue {
-		more(func(ops ...*Op) error {
-			if closed || len(ops) == 0 || !s.l.directOK(ops) || !armDirect(ops, k) {
-				return unix.EINVAL
-			}
-			s.l.ctr().ops.Add(uint64(len(ops)))
-			err := s.submit(ctx, ops)
-			closed = closedDirect(ops)
-			return err
-		})
+		closed = s.continueDirect(ctx, k, more)
 	}
 	if !closed {
 		if uerr := s.r.UpdateFiles(k, []int32{-1}); uerr != nil {
@@ -154,6 +146,22 @@ func (s *shard) releaseDirect(ctx context.Context, k uint32, chain []*Op, mayCon
 		}
 	}
 	s.direct.free <- k
+}
+
+// continueDirect lets more run chains on slot k, which holds a file, and
+// reports whether one of them closed it. (Apart from releaseDirect so that
+// only a chain that continues pays for the closure.)
+func (s *shard) continueDirect(ctx context.Context, k uint32, more func(run func(ops ...*Op) error)) (closed bool) {
+	more(func(ops ...*Op) error {
+		if closed || len(ops) == 0 || !s.l.directOK(ops) || !armDirect(ops, k) {
+			return unix.EINVAL
+		}
+		s.l.ctr().ops.Add(uint64(len(ops)))
+		err := s.submit(ctx, ops)
+		closed = closedDirect(ops)
+		return err
+	})
+	return closed
 }
 
 // MaxDirectChainOps bounds the ops ChainsDirect takes in one call: enough
@@ -194,8 +202,13 @@ func (l *Loop) ChainsDirect(ctx context.Context, chains [][]*Op, ran []bool,
 		return nil
 	}
 	limit := min(MaxDirectChainOps, s.free.size)
-	var ops []*Op
-	var ends []bool
+	n := 0
+	for _, c := range chains {
+		n += len(c)
+	}
+	n = min(n, limit)
+	ops := make([]*Op, 0, n)
+	ends := make([]bool, 0, n)
 	slots := make([]uint32, len(chains))
 	for i, c := range chains {
 		if len(c) == 0 || len(ops)+len(c) > limit || !l.directOK(c) {

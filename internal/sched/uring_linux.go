@@ -156,6 +156,9 @@ func (s *shard) submitChains(ctx context.Context, ops []*Op, ends []bool) error 
 	}
 	var idxBuf [4]uint32
 	idx := idxBuf[:0]
+	if len(ops) > len(idxBuf) {
+		idx = make([]uint32, 0, len(ops))
+	}
 	if len(ops) > 1 {
 		s.chainMu.Lock()
 	}
