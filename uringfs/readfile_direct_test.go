@@ -239,7 +239,7 @@ func TestReadFileDirectFaults(t *testing.T) {
 func TestReadFilesDirect(t *testing.T) {
 	dir := t.TempDir()
 	var names []string
-	for i, n := range []int{0, 1, 100, 4095, 4096, 4097, 16<<10 - 1, 16 << 10, 16<<10 + 1, 64<<10 - 1, 64 << 10, 64<<10 + 1, 300 << 10} {
+	for i, n := range []int{0, 1, 100, 4095, 4096, 4097, 16 << 10, 20<<10 - 2, 20<<10 - 1, 20 << 10, 64<<10 - 1, 64 << 10, 64<<10 + 1, 300 << 10} {
 		name := filepath.Join(dir, fmt.Sprintf("size%d", n))
 		if err := os.WriteFile(name, fill(n, byte(i)), 0o644); err != nil {
 			t.Fatal(err)
