@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -69,8 +71,8 @@ func (b *bench) run() (*report, error) {
 	}
 	if cfg.fio {
 		switch {
-		case !direct || !slices.Contains(workloads, wRandReadDirect):
-			b.notef("fio: skipped (it runs only %s, which is not running)", wRandReadDirect)
+		case !direct || !slices.ContainsFunc(workloads, fioRuns):
+			b.notef("fio: skipped (it runs only %s, none of which is running)", strings.Join(fioWorkloads, ", "))
 		default:
 			if b.fio = fioPath(); b.fio == "" {
 				b.notef("fio: skipped (not found on PATH)")
@@ -136,7 +138,7 @@ func (b *bench) run() (*report, error) {
 		b.notef("other processes used up to %.0f%% of the CPUs during some phases (others%% column): those rows are suspect", worst)
 	}
 	b.backendNotes(rep, results)
-	b.fioNotes(rows)
+	b.fioNotes(rows, results)
 	if slices.Contains(workloads, wSeqRead) {
 		b.notef("seqread: 1 MiB sequential Reads of a %d MiB file, a handle per goroutine, hot: from the page cache (the file is written and read once before the phases)", b.files.SeqReadSize>>20)
 	}
@@ -173,7 +175,7 @@ func (b *bench) plan(workloads []string) []phaseSpec {
 				counts = cfg.goroutines
 			}
 			engines := slices.Clone(cfg.engines)
-			if w == wRandReadDirect && b.fio != "" {
+			if fioRuns(w) && b.fio != "" {
 				engines = append(engines, engineFio)
 			}
 			k := (round - 1) % len(engines)
@@ -215,20 +217,67 @@ func (b *bench) backendNotes(rep *report, results []phaseResult) {
 	}
 }
 
-// fioNotes puts uring's standing against fio in words.
-func (b *bench) fioNotes(rows []summary) {
+// fioNotes says what the fio rows ran and where they are not like ours.
+func (b *bench) fioNotes(rows []summary, results []phaseResult) {
 	if b.fio == "" {
 		return
 	}
-	fioIOPS := map[int]float64{}
+	var ran []string
 	for _, s := range rows {
-		if s.Workload == wRandReadDirect && s.Engine == engineFio {
-			fioIOPS[s.Goroutines] = s.IOPS
+		if s.Engine == engineFio && !slices.Contains(ran, s.Workload) {
+			ran = append(ran, s.Workload)
 		}
 	}
-	for _, s := range rows {
-		if s.Workload == wRandReadDirect && s.Engine != engineFio && s.Engine != engineOS && fioIOPS[s.Goroutines] > 0 {
-			b.notef("%s g=%d: %s is %.2fx fio (io_uring, iodepth %d)", s.Workload, s.Goroutines, s.Engine, s.IOPS/fioIOPS[s.Goroutines], s.Goroutines)
+	if len(ran) == 0 {
+		return
+	}
+	b.notef("fio: %s through fio --ioengine=io_uring --direct=1, one job at iodepth = gor, on the same file with the same -bs (mixed: --rw=randrw --rwmixread=%d); vs fio is IOPS / fio's IOPS at the same gor",
+		strings.Join(ran, ", "), b.cfg.mix)
+	if b.cfg.fsync <= 0 {
+		return
+	}
+	// fio issues --fsync's syncs from one job with many writes in flight,
+	// and then syncs more often than once per N writes: say by how much,
+	// from its own counts, next to ours.
+	type key struct {
+		w string
+		g int
+	}
+	type counts struct{ writes, syncs int64 }
+	fio, ours := map[key]*counts{}, map[key]*counts{}
+	var keys []key
+	for _, r := range results {
+		if r.Err != "" || !fioRuns(r.Workload) || !writes(r.Workload) {
+			continue
 		}
+		k := key{r.Workload, r.Goroutines}
+		m := ours
+		if r.Engine == engineFio {
+			m = fio
+			if fio[k] == nil {
+				keys = append(keys, k)
+			}
+		}
+		if m[k] == nil {
+			m[k] = &counts{}
+		}
+		m[k].writes += r.Writes
+		m[k].syncs += r.Syncs
+	}
+	for _, k := range keys {
+		f, o := fio[k], ours[k]
+		if f.syncs == 0 {
+			b.notef("fio %s g=%d: --fsync=%d, but fio issued no fsync", k.w, k.g, b.cfg.fsync)
+			continue
+		}
+		per := float64(f.writes) / float64(f.syncs)
+		line := fmt.Sprintf("fio %s g=%d: --fsync=%d, fio issued an fsync every %.1f writes", k.w, k.g, b.cfg.fsync, per)
+		if o != nil && o.syncs > 0 {
+			line += fmt.Sprintf(", our engines every %.1f", float64(o.writes)/float64(o.syncs))
+		}
+		if math.Abs(per-float64(b.cfg.fsync)) > 0.1*float64(b.cfg.fsync) {
+			line += ": not like for like, and nor is its vs fio"
+		}
+		b.notef("%s", line)
 	}
 }

@@ -14,7 +14,8 @@ import (
 // top to bottom; in each panel a group of bars per goroutine count and one
 // bar per engine in the group, its height the median IOPS on a linear axis
 // that starts at zero (so bar lengths compare honestly), the value written
-// above the bar and, for engines other than os, the ratio to os under it.
+// above the bar and, for engines other than os, the ratio to os under it;
+// a bar's tooltip also gives its ratio to fio where fio ran.
 // Whiskers show the min-max range over the rounds.
 
 // Chart geometry, in SVG user units (pixels at 100%).
@@ -187,8 +188,12 @@ func writePanel(b *strings.Builder, p chartPanel, top int) {
 			}
 			bx := gx + bw*float64(ei)
 			by := yOf(s.IOPS)
-			fmt.Fprintf(b, `<rect class="bar" data-engine="%s" data-goroutines="%d" data-iops="%.0f" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s g=%d %s: %s IOPS</title></rect>`+"\n",
-				esc(e), g, s.IOPS, bx+1, by, bw-2, y1-by, engineColor(e), esc(p.workload), g, esc(e), esc(fmtCount(s.IOPS)))
+			title := fmt.Sprintf("%s g=%d %s: %s IOPS", p.workload, g, e, fmtCount(s.IOPS))
+			if e != engineFio && s.RatioFio > 0 {
+				title += fmt.Sprintf(", %.2fx fio", s.RatioFio)
+			}
+			fmt.Fprintf(b, `<rect class="bar" data-engine="%s" data-goroutines="%d" data-iops="%.0f" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`+"\n",
+				esc(e), g, s.IOPS, bx+1, by, bw-2, y1-by, engineColor(e), esc(title))
 			cx := bx + bw/2
 			if s.MaxIOPS > s.MinIOPS {
 				fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/>`+"\n", cx, yOf(s.MinIOPS), cx, yOf(s.MaxIOPS))

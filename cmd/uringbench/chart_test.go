@@ -65,6 +65,8 @@ func fixedReport() *report {
 		row(wRandReadDirect, 1, engineOS, 9312), row(wRandReadDirect, 1, engineUring, 8311), row(wRandReadDirect, 1, engineSyscall, 10500),
 		row(wRandReadDirect, 32, engineOS, 31900), row(wRandReadDirect, 32, engineUring, 61000), row(wRandReadDirect, 32, engineSyscall, 32500),
 		row(wRandReadDirect, 32, engineFio, 51000),
+		row(wRandWriteDirect, 32, engineOS, 20000), row(wRandWriteDirect, 32, engineUring, 30000), row(wRandWriteDirect, 32, engineFio, 40000),
+		row(wMixed, 32, engineUring, 25000), row(wMixed, 32, engineFio, 50000),
 		row(wRandReadHot, 1, engineOS, 776200), row(wRandReadHot, 1, engineUring, 553700),
 		row(wRandReadHot, 16, engineOS, 889600), row(wRandReadHot, 16, engineUring, 748500),
 		row(wReadFile, 64, engineOS, 75000), row(wReadFile, 64, engineUring, 55300),
@@ -76,6 +78,18 @@ func fixedReport() *report {
 			rows[i].RatioOS = 1.23
 		}
 	}
+	// As summarize sets them: uringfs rows against fio at the same count.
+	fio := map[[2]any]float64{}
+	for _, r := range rows {
+		if r.Engine == engineFio {
+			fio[[2]any{r.Workload, r.Goroutines}] = r.IOPS
+		}
+	}
+	for i, r := range rows {
+		if f := fio[[2]any{r.Workload, r.Goroutines}]; f > 0 && r.Engine != engineOS {
+			rows[i].RatioFio = r.IOPS / f
+		}
+	}
 	return &report{Machine: machineInfo{GoVersion: "go1.26 <test>", NumCPU: 2}, Rows: rows}
 }
 
@@ -85,10 +99,10 @@ func TestChartWellFormed(t *testing.T) {
 		t.Fatal(err)
 	}
 	panels, bars, engines := svgCounts(t, buf.Bytes())
-	if want := []string{wRandReadDirect, wRandReadHot, wReadFile}; strings.Join(panels, ",") != strings.Join(want, ",") {
+	if want := []string{wRandReadDirect, wRandWriteDirect, wMixed, wRandReadHot, wReadFile}; strings.Join(panels, ",") != strings.Join(want, ",") {
 		t.Fatalf("panels %q, want %q", panels, want)
 	}
-	want := map[string]int{wRandReadDirect: 7, wRandReadHot: 4, wReadFile: 2}
+	want := map[string]int{wRandReadDirect: 7, wRandWriteDirect: 3, wMixed: 2, wRandReadHot: 4, wReadFile: 2}
 	for w, n := range want {
 		if bars[w] != n {
 			t.Errorf("%s: %d bars (%q), want %d", w, bars[w], engines[w], n)
@@ -98,7 +112,13 @@ func TestChartWellFormed(t *testing.T) {
 	if got := strings.Join(engines[wRandReadDirect], " "); got != "os/1 uring/1 syscall/1 os/32 uring/32 syscall/32 fio/32" {
 		t.Errorf("randread-direct bar order %q", got)
 	}
-	for _, s := range []string{"IOPS", "goroutines", "61.0k", "1.23x", ">fio<"} {
+	if got := strings.Join(engines[wRandWriteDirect], " "); got != "os/32 uring/32 fio/32" {
+		t.Errorf("randwrite-direct bar order %q", got)
+	}
+	// Tooltips give the uringfs bars' ratio to fio; fio's own has none.
+	for _, s := range []string{"IOPS", "goroutines", "61.0k", "1.23x", ">fio<",
+		"randread-direct g=32 uring: 61.0k IOPS, 1.20x fio<", "randwrite-direct g=32 uring: 30.0k IOPS, 0.75x fio<",
+		"mixed g=32 uring: 25.0k IOPS, 0.50x fio<", "mixed g=32 fio: 50.0k IOPS<"} {
 		if !strings.Contains(buf.String(), s) {
 			t.Errorf("chart lacks %q", s)
 		}

@@ -82,9 +82,10 @@
 //	-engines L        os, uring, syscall (default all three)
 //	-json             JSON instead of the table (every phase and the medians;
 //	                  lat_p50_ns, lat_p99_ns, lat_p999_ns, writes, syncs)
-//	-fio              also run randread-direct through fio --ioengine=io_uring
-//	                  --direct=1 --iodepth=N, if fio is on PATH, and report
-//	                  uring's ratio to it; skipped with a note otherwise
+//	-fio              also run randread-direct, randwrite-direct and mixed
+//	                  through fio --ioengine=io_uring --direct=1, one job at
+//	                  --iodepth=N for N goroutines, if fio is on PATH, and
+//	                  add a "vs fio" column; skipped with a note otherwise
 //	-isolate          run each phase in its own process (default true)
 //	-direct           run the O_DIRECT workloads (default true)
 //	-keep             keep the test files
@@ -92,6 +93,25 @@
 //	                  workload, a group of bars per goroutine count, a bar
 //	                  per engine at its median IOPS, min-max whiskers, the
 //	                  value above each bar and the ratio to os below it
+//
+// With -fio, fio's io_uring engine runs the O_DIRECT random workloads as our
+// engines do, on the same data file with the same -size and -bs:
+// randread-direct as --rw=randread, randwrite-direct as --rw=randwrite and
+// mixed as --rw=randrw --rwmixread=P for -mix P, from one job (one thread)
+// with as many I/Os in flight as the phase has goroutines. It is a row of
+// its own (engine fio), and the uring and syscall rows of the same workload
+// and goroutine count get their IOPS as a share of fio's in the "vs fio"
+// column (ratio_to_fio in the JSON). fio's writes land in the data file
+// inside its size, as randwrite-direct's own do; the tool checks that the
+// file's size is unchanged after each fio run. With -fsync N fio gets
+// --fsync=N, an fsync after every N writes the job issues, the nearest it
+// has to our Sync after every N writes per goroutine; but with more than
+// one write in flight fio 3.33 syncs more often than that (at iodepth 32
+// and --fsync=4 we saw an fsync every 1.3 to 1.5 writes for randwrite and
+// more fsyncs than writes for randrw), so a note gives the writes per fsync
+// fio and our engines really made and says when they differ: those rows
+// are then not like for like. async-randread-direct gets no fio row: fio's randread-direct
+// row at the same count is its comparison.
 //
 // If the file system under -dir refuses O_DIRECT (tmpfs answers EINVAL), the
 // tool says so and runs only the buffered workloads. A progress line on

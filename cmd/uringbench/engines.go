@@ -21,7 +21,7 @@ const (
 	engineOS      = "os"      // os.File
 	engineUring   = "uring"   // uringfs on the process loop as the environment sets it up
 	engineSyscall = "syscall" // uringfs with URINGFS_BACKEND=syscall, always in a child process
-	engineFio     = "fio"     // fio --ioengine=io_uring, randread-direct only (-fio)
+	engineFio     = "fio"     // fio --ioengine=io_uring, the workloads in fioWorkloads only (-fio)
 )
 
 // benchFile is the part of *os.File and *uringfs.File the workloads use.

@@ -103,7 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&workloads, "workloads", strings.Join(defaultWorkloads, ","), "workloads to run, or \"all\": "+strings.Join(allWorkloads, ","))
 	fs.StringVar(&engines, "engines", "os,uring,syscall", "engines to compare: os, uring, syscall")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as JSON instead of a table")
-	fs.BoolVar(&cfg.fio, "fio", false, "also run randread-direct through fio --ioengine=io_uring, if fio is on PATH")
+	fs.BoolVar(&cfg.fio, "fio", false, "also run randread-direct, randwrite-direct and mixed through fio --ioengine=io_uring --direct=1 (one job, iodepth = goroutines, same file, -bs, -mix and -fsync), if fio is on PATH, and show each uringfs row's ratio to it")
 	fs.BoolVar(&cfg.isolate, "isolate", true, "run every phase in a fresh child process (clean thread counts and counters)")
 	fs.BoolVar(&cfg.direct, "direct", true, "run the O_DIRECT workloads (false: only buffered ones, as on a file system that refuses O_DIRECT)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the test files")

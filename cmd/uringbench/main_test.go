@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,9 @@ import (
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == childFlag {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	if filepath.Base(os.Args[0]) == "fio" {
+		os.Exit(fakeFio(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }
@@ -217,15 +221,37 @@ func TestFioSkippedOrRun(t *testing.T) {
 			t.Skip("fio's io_uring engine needs io_uring, and this process runs on the syscall backend")
 		}
 	}
-	out, _ := runTool(t, tiny(dir, "-fio", "-workloads", "randread-direct", "-goroutines", "4", "-engines", "os,uring")...)
+	out, _ := runTool(t, tiny(dir, "-fio", "-workloads", "randread-direct,randwrite-direct,mixed", "-goroutines", "4", "-engines", "os,uring", "-isolate=false")...)
 	if fioPath() == "" {
 		if !strings.Contains(out, "fio: skipped (not found on PATH)") {
 			t.Errorf("missing fio not reported:\n%s", out)
 		}
 		return
 	}
-	if !hasRow(rowsOf(out), wRandReadDirect, "4", engineFio) {
-		t.Errorf("no fio row:\n%s", out)
+	// The real fio: a row for each workload, and a vs fio column (field
+	// 5) with a ratio on the uring rows. TestFakeFio checks the values.
+	rows := rowsOf(out)
+	for _, w := range fioWorkloads {
+		if !hasRow(rows, w, "4", engineFio) {
+			t.Errorf("no fio row for %s:\n%s", w, out)
+		}
+		for _, r := range rows {
+			if r[0] == w && r[2] == engineUring && (len(r) < 6 || !strings.HasSuffix(r[5], "x")) {
+				t.Errorf("%s uring row has no ratio to fio: %v", w, r)
+			}
+		}
+	}
+}
+
+// TestFioSkippedForOtherWorkloads checks that -fio without any workload fio
+// can run says so and adds no fio rows.
+func TestFioSkippedForOtherWorkloads(t *testing.T) {
+	out, _ := runTool(t, tiny(t.TempDir(), "-fio", "-workloads", "randread-hot", "-hot-goroutines", "1", "-engines", "os", "-isolate=false")...)
+	if !strings.Contains(out, "fio: skipped (it runs only randread-direct, randwrite-direct, mixed, none of which is running)") {
+		t.Errorf("skipping fio not reported:\n%s", out)
+	}
+	if strings.Contains(out, "vs fio") || slices.ContainsFunc(rowsOf(out), func(r []string) bool { return r[2] == engineFio }) {
+		t.Errorf("fio rows or column without fio:\n%s", out)
 	}
 }
 

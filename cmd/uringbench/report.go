@@ -22,7 +22,8 @@ type summary struct {
 	IOPS       float64 `json:"iops"`   // median
 	MinIOPS    float64 `json:"iops_min"`
 	MaxIOPS    float64 `json:"iops_max"`
-	RatioOS    float64 `json:"ratio_to_os,omitempty"` // median IOPS / median os IOPS, same workload and run
+	RatioOS    float64 `json:"ratio_to_os,omitempty"`  // median IOPS / median os IOPS, same workload and run
+	RatioFio   float64 `json:"ratio_to_fio,omitempty"` // median IOPS / fio's, same workload and gor; uringfs engines and fio (-fio)
 	MiBps      float64 `json:"mib_per_s"`
 	NsPerOp    float64 `json:"ns_per_op"`               // wall time / ops (all goroutines together)
 	CPUPerOp   float64 `json:"cpu_ns_per_op,omitempty"` // getrusage user+sys / ops
@@ -93,7 +94,7 @@ func summarize(results []phaseResult) []summary {
 		return engineRank(a.engine) - engineRank(b.engine)
 	})
 	var out []summary
-	osIOPS := map[rowKey]float64{}
+	baseIOPS := map[rowKey]float64{} // os's and fio's rows, the ratios' denominators
 	for _, k := range keys {
 		s := summary{Workload: k.workload, Goroutines: k.goroutines, Engine: k.engine, Threads: -1,
 			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, CallerPct: -1, UserPct: -1, OthersPct: -1}
@@ -156,14 +157,24 @@ func summarize(results []phaseResult) []summary {
 			s.CallerPct = medianOr(nowait)
 			s.LatP50, s.LatP99, s.LatP999, s.Syncs = median(p50), median(p99), median(p999), median(syncs)
 		}
-		if k.engine == engineOS {
-			osIOPS[rowKey{k.workload, k.goroutines, ""}] = s.IOPS
+		if k.engine == engineOS || k.engine == engineFio {
+			baseIOPS[rowKey{k.workload, k.goroutines, k.engine}] = s.IOPS
 		}
 		out = append(out, s)
 	}
 	for i := range out {
-		if o := osIOPS[rowKey{out[i].Workload, out[i].Goroutines, ""}]; o > 0 && out[i].IOPS > 0 {
-			out[i].RatioOS = out[i].IOPS / o
+		s := &out[i]
+		if s.IOPS <= 0 {
+			continue
+		}
+		if o := baseIOPS[rowKey{s.Workload, s.Goroutines, engineOS}]; o > 0 {
+			s.RatioOS = s.IOPS / o
+		}
+		// fio is io_uring at queue depth gor from one thread: the
+		// question it answers is how close uringfs comes, so os, which
+		// is not on a ring, gets no ratio to it.
+		if f := baseIOPS[rowKey{s.Workload, s.Goroutines, engineFio}]; f > 0 && s.Engine != engineOS {
+			s.RatioFio = s.IOPS / f
 		}
 	}
 	return out
@@ -220,7 +231,13 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		fmt.Fprintln(w, "note:", n)
 	}
 	fmt.Fprintln(w)
+	// The vs fio column is there only when fio ran, so that the usual
+	// table keeps its shape.
+	withFio := slices.ContainsFunc(r.Rows, func(s summary) bool { return s.RatioFio > 0 })
 	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "p50", "p99", "p999", "cpu/op", "usr%", "threads", "caller%", "sqe/enter", "inline%", "parks/op", "others%"}
+	if withFio {
+		head = slices.Insert(head, 5, "vs fio")
+	}
 	rows := [][]string{head}
 	for _, s := range r.Rows {
 		row := []string{s.Workload, strconv.Itoa(s.Goroutines), s.Engine}
@@ -234,6 +251,13 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 			row = append(row, fmt.Sprintf("%.2fx", s.RatioOS))
 		} else {
 			row = append(row, "-")
+		}
+		if withFio {
+			if s.RatioFio > 0 {
+				row = append(row, fmt.Sprintf("%.2fx", s.RatioFio))
+			} else {
+				row = append(row, "-")
+			}
 		}
 		spread := "-"
 		if s.Rounds > 1 && s.IOPS > 0 {
@@ -263,6 +287,9 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		}
 	}
 	fmt.Fprintln(w, "\nvs os: median IOPS / median os IOPS, same workload, same run. spread: half the min-max range over rounds.")
+	if withFio {
+		fmt.Fprintln(w, "vs fio: median IOPS / median IOPS of fio's io_uring engine, one job at iodepth gor, same workload and gor.")
+	}
 	fmt.Fprintln(w, "ns/op: wall time / ops, all goroutines together. p50 p99 p999: latency percentiles of one op (one call,")
 	fmt.Fprintln(w, "timed on its goroutine; - where an op is not one call). cpu/op: process user+sys CPU / ops, usr% its user share.")
 	fmt.Fprintln(w, "threads: OS threads the phase added. uringfs loop counters over the phase: caller% of buffered ops done on")
