@@ -110,8 +110,9 @@
 // and --fsync=4 we saw an fsync every 1.3 to 1.5 writes for randwrite and
 // more fsyncs than writes for randrw), so a note gives the writes per fsync
 // fio and our engines really made and says when they differ: those rows
-// are then not like for like. async-randread-direct gets no fio row: fio's randread-direct
-// row at the same count is its comparison.
+// are then not like for like. async-randread-direct gets no fio row of its
+// own: its vs fio is against fio's randread-direct row at the same count,
+// which is the same reads with the same number in flight.
 //
 // If the file system under -dir refuses O_DIRECT (tmpfs answers EINVAL), the
 // tool says so and runs only the buffered workloads. A progress line on

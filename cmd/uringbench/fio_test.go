@@ -178,7 +178,7 @@ func TestFakeFio(t *testing.T) {
 	t.Setenv(fakeFioLog, log)
 
 	out, _ := runTool(t, tiny(dir, "-json", "-fio", "-isolate=false", "-engines", "os,uring", "-goroutines", "4",
-		"-workloads", "randread-direct,randread-hot,randwrite-direct,mixed", "-fsync", "2", "-mix", "60")...)
+		"-workloads", "randread-direct,randread-hot,randwrite-direct,mixed,async-randread-direct", "-fsync", "2", "-mix", "60")...)
 	rep := decode(t, out)
 	fioIOPS := map[string]float64{}
 	for _, s := range rep.Rows {
@@ -202,6 +202,10 @@ func TestFakeFio(t *testing.T) {
 		case s.Engine == engineUring && fioRuns(s.Workload):
 			if want := s.IOPS / fioIOPS[s.Workload]; s.IOPS <= 0 || s.RatioFio != want {
 				t.Errorf("%s uring: IOPS %v, vs fio %v, want %v", s.Workload, s.IOPS, s.RatioFio, want)
+			}
+		case s.Engine == engineUring && s.Workload == wAsyncRandRead:
+			if want := s.IOPS / fioIOPS[wRandReadDirect]; s.IOPS <= 0 || s.RatioFio != want {
+				t.Errorf("%s uring: IOPS %v, vs fio %v, want %v (fio's %s)", s.Workload, s.IOPS, s.RatioFio, want, wRandReadDirect)
 			}
 		case s.Engine != engineFio && s.RatioFio != 0:
 			t.Errorf("%s g=%d %s: vs fio %v, want none", s.Workload, s.Goroutines, s.Engine, s.RatioFio)

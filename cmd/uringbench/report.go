@@ -173,11 +173,22 @@ func summarize(results []phaseResult) []summary {
 		// fio is io_uring at queue depth gor from one thread: the
 		// question it answers is how close uringfs comes, so os, which
 		// is not on a ring, gets no ratio to it.
-		if f := baseIOPS[rowKey{s.Workload, s.Goroutines, engineFio}]; f > 0 && s.Engine != engineOS {
+		if f := baseIOPS[rowKey{fioBaseline(s.Workload), s.Goroutines, engineFio}]; f > 0 && s.Engine != engineOS {
 			s.RatioFio = s.IOPS / f
 		}
 	}
 	return out
+}
+
+// fioBaseline is the workload whose fio row a workload is compared with:
+// its own, except for the async reads, which are fio's randread-direct at
+// the same depth (one goroutine keeping gor reads in flight, as fio's one
+// job does).
+func fioBaseline(w string) string {
+	if w == wAsyncRandRead {
+		return wRandReadDirect
+	}
+	return w
 }
 
 func engineRank(e string) int {
