@@ -233,6 +233,9 @@ func (b *bench) fioNotes(rows []summary, results []phaseResult) {
 	}
 	b.notef("fio: %s through fio --ioengine=io_uring --direct=1, one job at iodepth = gor, on the same file with the same -bs (mixed: --rw=randrw --rwmixread=%d); vs fio is IOPS / fio's IOPS at the same gor",
 		strings.Join(ran, ", "), b.cfg.mix)
+	if slices.Contains(ran, wRandReadDirect) && slices.ContainsFunc(rows, func(s summary) bool { return s.Workload == wAsyncRandRead }) {
+		b.notef("fio: %s's vs fio is against fio's %s row at the same gor (the same reads, gor of them in flight)", wAsyncRandRead, wRandReadDirect)
+	}
 	if b.cfg.fsync <= 0 {
 		return
 	}

@@ -221,7 +221,7 @@ func TestFakeFio(t *testing.T) {
 		}
 	}
 	notes := strings.Join(rep.Notes, "\n")
-	for _, s := range []string{"--rwmixread=60", "fio randwrite-direct g=4: --fsync=2, fio issued an fsync every 2.0 writes, our engines every",
+	for _, s := range []string{"--rwmixread=60", "async-randread-direct's vs fio is against fio's randread-direct", "fio randwrite-direct g=4: --fsync=2, fio issued an fsync every 2.0 writes, our engines every",
 		"fio mixed g=4: --fsync=2, fio issued an fsync every 1.0 writes, our engines every", "not like for like"} {
 		if !strings.Contains(notes, s) {
 			t.Errorf("notes lack %q:\n%s", s, notes)
