@@ -40,6 +40,9 @@ func ReadFileContext(ctx context.Context, name string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	if ctx.Done() == nil {
+		if data, ok, err := readFileCached(ctx, l, name); ok {
+			return data, err
+		}
 		if data, ok, err := readFileDirect(l, name); ok {
 			return data, err
 		}

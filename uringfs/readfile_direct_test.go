@@ -57,7 +57,19 @@ func fill(n int, seed byte) []byte {
 	return b
 }
 
+// TestReadFileDirect compares ReadFile with os.ReadFile on files of many
+// kinds, through each of ReadFile's paths in turn: the caller's system
+// calls for cached names (readFileCached), the ring's chain
+// (readFileDirect), and on the fallback backend the plain path.
 func TestReadFileDirect(t *testing.T) {
+	t.Run("caller", testReadFileKinds)
+	t.Run("chain", func(t *testing.T) {
+		defer uringfs.SetCallerReadFile(false)()
+		testReadFileKinds(t)
+	})
+}
+
+func testReadFileKinds(t *testing.T) {
 	dir := t.TempDir()
 	sizes := []int{0, 1, 100, 4095, 4096, 4097, 16 << 10, 32 << 10, 32<<10 + 1, 64 << 10, 64<<10 + 1, 3<<20 + 5}
 	for _, n := range sizes {
@@ -391,5 +403,43 @@ func TestReadFilesCold(t *testing.T) {
 	}
 	if n := uringfs.DirectSlotsInUse(); n != 0 {
 		t.Fatalf("%d direct descriptor slots taken after stopping early", n)
+	}
+}
+
+// TestReadFileCaller checks that cached files are read on the caller,
+// with no io_uring_enter, when ReadFile's caller path is on, and through
+// the ring when it is off (so the count can tell the two apart).
+func TestReadFileCaller(t *testing.T) {
+	if !uringfs.CallerReadFile() {
+		t.Skip("no caller-side ReadFile here (fallback backend, or openat2 without RESOLVE_CACHED)")
+	}
+	dir := t.TempDir()
+	var names []string
+	for i := range 50 {
+		name := filepath.Join(dir, fmt.Sprintf("f%02d", i))
+		if err := os.WriteFile(name, fill(100+i*97, byte(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	readAll := func() uint64 {
+		before := uringfs.LoopCounters().Enters
+		for i, name := range names {
+			got, err := uringfs.ReadFile(name)
+			if err != nil || !bytes.Equal(got, fill(100+i*97, byte(i))) {
+				t.Fatalf("%s: %d bytes, err %v", name, len(got), err)
+			}
+		}
+		return uringfs.LoopCounters().Enters - before
+	}
+	readAll() // names and pages into the caches
+	if enters := readAll(); enters > uint64(len(names))/10 {
+		t.Errorf("%d io_uring_enter calls for %d cached files on the caller path, want almost none", enters, len(names))
+	}
+	restore := uringfs.SetCallerReadFile(false)
+	enters := readAll()
+	restore()
+	if enters < uint64(len(names)) {
+		t.Errorf("%d io_uring_enter calls for %d files with the caller path off, want one a file at least", enters, len(names))
 	}
 }

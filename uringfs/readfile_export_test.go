@@ -17,3 +17,17 @@ func DirectFiles() bool {
 	l, err := loop()
 	return err == nil && l.DirectFiles()
 }
+
+// CallerReadFile reports whether ReadFile tries its caller-side path
+// (readFileCached) here, and SetCallerReadFile turns that path off or on,
+// returning the function that restores the setting.
+func CallerReadFile() bool {
+	l, err := loop()
+	return err == nil && l.CallerFirst() && !callerReadFileOff.Load() && cachedOpenOK()
+}
+
+func SetCallerReadFile(on bool) (restore func()) {
+	was := !callerReadFileOff.Load()
+	callerReadFileOff.Store(!on)
+	return func() { callerReadFileOff.Store(!was) }
+}

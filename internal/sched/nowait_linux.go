@@ -3,6 +3,7 @@ package sched
 import (
 	"context"
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -196,6 +197,35 @@ func (l *Loop) PwriteBuffered(ctx context.Context, fd int, p []byte, off int64) 
 		l.directMeta.Add(-1)
 	}
 	return l.Pwrite(ctx, fd, p, off)
+}
+
+// CallerFirst reports whether callers may try non-blocking system calls
+// of their own (PreadNowait, openat2 with RESOLVE_CACHED) before the ring,
+// as the loop's buffered reads do: on the io_uring backend, unless the
+// tests' fault injection is on, whose faults only the ring can carry.
+func (l *Loop) CallerFirst() bool { return l.backend == BackendURing && !faultsActive() }
+
+// PreadNowait is preadv2(RWF_NOWAIT) of p at off (-1: at the file
+// position) on the caller: the bytes the page cache holds there, or EAGAIN
+// (EOPNOTSUPP where the file cannot tell) at once instead of waiting for
+// the device. It is a plain system call whatever the backend, counted in
+// NowaitHits when it answers and NowaitMisses when it refuses; the caller
+// reads what it refuses through the loop.
+func (l *Loop) PreadNowait(fd int, p []byte, off int64) (int, syscall.Errno) {
+	if len(p) == 0 {
+		return 0, 0
+	}
+	if len(p) > MaxRW {
+		p = p[:MaxRW]
+	}
+	n, errno := rwNowait(unix.SYS_PREADV2, fd, p, off)
+	switch errno {
+	case unix.EAGAIN, unix.EOPNOTSUPP, unix.EINTR:
+		l.ctr().nowaitMisses.Add(1)
+	default:
+		l.ctr().nowaitHits.Add(1)
+	}
+	return n, errno
 }
 
 // rwNowait issues preadv2/pwritev2 with one iovec and RWF_NOWAIT. The iovec
