@@ -86,7 +86,8 @@ func readFilePlain(ctx context.Context, l *sched.Loop, name string) ([]byte, err
 // readAll reads until end of file with a buffer sized from statSize, the
 // file's size as stat reports it. Files that report 0 (those in /proc and
 // /sys) are read in pieces of at least minRead bytes, since some of them
-// misbehave when read a byte at a time.
+// misbehave when read a byte at a time. read returns io.EOF with its count
+// when it knows the file ends there without another read.
 func readAll(statSize int64, read func([]byte) (int, error)) ([]byte, error) {
 	const minRead = 512
 	size := minRead
@@ -100,6 +101,9 @@ func readAll(statSize int64, read func([]byte) (int, error)) ([]byte, error) {
 		n, err := read(data[len(data):cap(data)])
 		if n > 0 {
 			data = data[:len(data)+n]
+		}
+		if err == io.EOF {
+			return data, nil
 		}
 		if err != nil {
 			return data, err

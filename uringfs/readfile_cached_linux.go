@@ -2,6 +2,7 @@ package uringfs
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"strings"
 	"sync"
@@ -84,6 +85,13 @@ func readFileCached(ctx context.Context, l *sched.Loop, name string) (data []byt
 			switch {
 			case errno == 0 && (n > 0 || read >= size):
 				read += int64(n)
+				if n > 0 && n < len(b) && read == size {
+					// A short read that stops at the size fstat gave is
+					// the end: os would make one more read to see 0,
+					// which could only see bytes appended since, as if
+					// they had come after this call.
+					return n, io.EOF
+				}
 				return n, nil
 			case errno != 0 && errno != unix.EAGAIN && errno != unix.EOPNOTSUPP && errno != unix.EINTR:
 				return 0, errno

@@ -433,8 +433,14 @@ func TestReadFileCaller(t *testing.T) {
 		return uringfs.LoopCounters().Enters - before
 	}
 	readAll() // names and pages into the caches
+	c0 := uringfs.LoopCounters()
 	if enters := readAll(); enters > uint64(len(names))/10 {
 		t.Errorf("%d io_uring_enter calls for %d cached files on the caller path, want almost none", enters, len(names))
+	}
+	// One read a file: the short read that stops at fstat's size is the
+	// end, with no second read to see 0.
+	if reads := uringfs.LoopCounters().NowaitHits - c0.NowaitHits; reads != uint64(len(names)) {
+		t.Errorf("%d RWF_NOWAIT reads for %d cached files, want one each", reads, len(names))
 	}
 	restore := uringfs.SetCallerReadFile(false)
 	enters := readAll()
