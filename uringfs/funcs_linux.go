@@ -25,9 +25,10 @@ import (
 // offers no ring operation for them.
 
 // ReadFile reads the named file and returns its contents, like os.ReadFile:
-// a successful call returns a nil error, not io.EOF. The open, the reads and
-// the close run on the loop; the fstat that sizes the buffer is a plain
-// system call (see ReadFileContext).
+// a successful call returns a nil error, not io.EOF. A file whose name and
+// pages are in the kernel's caches is read with system calls on the caller
+// that cannot wait for the device; anything that would wait (a lookup, a
+// page to read from the device, a FIFO's data) runs on the loop.
 func ReadFile(name string) ([]byte, error) { return ReadFileContext(background, name) }
 
 // ReadFileContext is ReadFile with a context that can cancel the open and
