@@ -27,8 +27,9 @@ import (
 // ReadFile reads the named file and returns its contents, like os.ReadFile:
 // a successful call returns a nil error, not io.EOF. A file whose name and
 // pages are in the kernel's caches is read with system calls on the caller
-// that cannot wait for the device; anything that would wait (a lookup, a
-// page to read from the device, a FIFO's data) runs on the loop.
+// that cannot wait for the device; what would wait (a lookup, a page to
+// read from the device, a FIFO's data) runs on the loop. Opening a FIFO
+// that has no writer waits on the caller for one, as os.ReadFile does.
 func ReadFile(name string) ([]byte, error) { return ReadFileContext(background, name) }
 
 // ReadFileContext is ReadFile with a context that can cancel the open and
