@@ -29,7 +29,8 @@ import (
 // pages are in the kernel's caches is read with system calls on the caller
 // that cannot wait for the device; what would wait (a lookup, a page to
 // read from the device, a FIFO's data) runs on the loop. Opening a FIFO
-// that has no writer waits on the caller for one, as os.ReadFile does.
+// that has no writer can wait on the caller for one, as os.ReadFile's open
+// does.
 func ReadFile(name string) ([]byte, error) { return ReadFileContext(background, name) }
 
 // ReadFileContext is ReadFile with a context that can cancel the open and
