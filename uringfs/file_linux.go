@@ -115,6 +115,12 @@ func openAt(ctx context.Context, dirfd int, path, name string, flag int, perm fs
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
+	if fd, ok, err := openCallerFirst(ctx, l, dirfd, path, flag); ok {
+		if err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		return newFile(fd, name, l, flag&os.O_APPEND != 0), nil
+	}
 	var fd int
 	err = ignoringEINTR(func() error {
 		fd, err = l.Openat(ctx, dirfd, path, flag|unix.O_CLOEXEC, syscallMode(perm))
@@ -127,6 +133,29 @@ func openAt(ctx context.Context, dirfd int, path, name string, flag int, perm fs
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
 	return newFile(fd, name, l, flag&os.O_APPEND != 0), nil
+}
+
+// openCallerFirst opens path on the caller when its lookup is in the
+// dentry cache (openat2 with RESOLVE_CACHED), as ReadFile does: one system
+// call that cannot wait for the device, where the ring costs an
+// io_uring_enter and, for reopenFIFO, an fstat. ok is false when the ring
+// must answer: the name is not cached, the call creates or truncates (the
+// ring runs those on its workers anyway), ctx can be cancelled, or openat2
+// refuses the flags. Like os.Open, this open of a FIFO waits on the caller
+// for the other end, so reopenFIFO has nothing to redo.
+func openCallerFirst(ctx context.Context, l *sched.Loop, dirfd int, path string, flag int) (fd int, ok bool, err error) {
+	if ctx.Done() != nil || flag&(unix.O_CREAT|unix.O_TRUNC) != 0 || flag&unix.O_TMPFILE == unix.O_TMPFILE ||
+		!l.CallerFirst() || callerPathOff.Load() || !cachedOpenOK() {
+		return -1, false, nil
+	}
+	fd, errno := openCachedAt(dirfd, path, flag|unix.O_CLOEXEC)
+	switch errno {
+	case 0:
+		return fd, true, nil
+	case unix.EAGAIN, unix.EINVAL:
+		return -1, false, nil
+	}
+	return -1, true, errno
 }
 
 // reopenFIFO gives FIFOs the open(2) semantics os has. IORING_OP_OPENAT

@@ -30,9 +30,9 @@ var cachedOpenOK = sync.OnceValue(func() bool {
 	return errno == 0 || errno == unix.EAGAIN
 })
 
-// callerReadFileOff turns readFileCached off, for tests of the paths
-// behind it.
-var callerReadFileOff atomic.Bool
+// callerPathOff turns the caller-side opens off (readFileCached,
+// openCallerFirst), for tests of the ring's paths behind them.
+var callerPathOff atomic.Bool
 
 // readFileCached is ReadFile's first try on the io_uring backend: system
 // calls on the caller that never wait for the device. The name is opened
@@ -54,7 +54,7 @@ var callerReadFileOff atomic.Bool
 // file (a FIFO, a terminal, a directory's EISDIR). Like os.Open, opening a
 // FIFO that has no writer blocks until one comes.
 func readFileCached(ctx context.Context, l *sched.Loop, name string) (data []byte, ok bool, err error) {
-	if !l.CallerFirst() || callerReadFileOff.Load() || !cachedOpenOK() {
+	if !l.CallerFirst() || callerPathOff.Load() || !cachedOpenOK() {
 		return nil, false, nil
 	}
 	fd, errno := openCached(name)
@@ -114,6 +114,14 @@ func readFileCached(ctx context.Context, l *sched.Loop, name string) (data []byt
 
 // openCached is openat2(AT_FDCWD, name, O_RDONLY|O_CLOEXEC, RESOLVE_CACHED).
 func openCached(name string) (int, syscall.Errno) {
+	return openCachedAt(unix.AT_FDCWD, name, unix.O_RDONLY|unix.O_CLOEXEC)
+}
+
+// openCachedAt is openat2(dirfd, name, flags, RESOLVE_CACHED), flags
+// without O_CREAT or O_TMPFILE (no mode). EAGAIN means the lookup was not
+// in the cache; EINVAL, that openat2 refuses a flag openat would take or
+// ignore.
+func openCachedAt(dirfd int, name string, flags int) (int, syscall.Errno) {
 	// Most names fit a buffer on the stack, which spares an allocation per
 	// call; the kernel has read the name when the call returns.
 	var buf [256]byte
@@ -127,11 +135,9 @@ func openCached(name string) (int, syscall.Errno) {
 			return -1, unix.EINVAL // a NUL in the name; the ring's path says so as os does
 		}
 	}
-	how := unix.OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC, Resolve: resolveCached}
-	dirfd := unix.AT_FDCWD
-	atFdcwd := uintptr(dirfd) // the negative constant as the kernel reads it
+	how := unix.OpenHow{Flags: uint64(flags), Resolve: resolveCached}
 	for {
-		r, _, errno := unix.Syscall6(unix.SYS_OPENAT2, atFdcwd, uintptr(unsafe.Pointer(p)),
+		r, _, errno := unix.Syscall6(unix.SYS_OPENAT2, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
 			uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
 		switch errno {
 		case 0:

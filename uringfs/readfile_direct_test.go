@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -447,5 +448,46 @@ func TestReadFileCaller(t *testing.T) {
 	restore()
 	if enters < uint64(len(names)) {
 		t.Errorf("%d io_uring_enter calls for %d files with the caller path off, want one a file at least", enters, len(names))
+	}
+}
+
+// TestOpenCaller checks that Open of a cached name runs no ring op for
+// the open when the caller path is on, and one when it is off, with the
+// same results either way.
+func TestOpenCaller(t *testing.T) {
+	if !uringfs.CallerReadFile() {
+		t.Skip("no caller-side open here (fallback backend, or openat2 without RESOLVE_CACHED)")
+	}
+	dir := t.TempDir()
+	var names []string
+	for i := range 40 {
+		name := filepath.Join(dir, fmt.Sprintf("f%02d", i))
+		if err := os.WriteFile(name, fill(10+i, byte(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	openAll := func() uint64 {
+		before := uringfs.LoopCounters().Ops
+		for i, name := range names {
+			f, err := uringfs.Open(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(f)
+			f.Close()
+			if err != nil || !bytes.Equal(got, fill(10+i, byte(i))) {
+				t.Fatalf("%s: %d bytes, err %v", name, len(got), err)
+			}
+		}
+		return uringfs.LoopCounters().Ops - before
+	}
+	openAll() // names into the dentry cache
+	on := openAll()
+	restore := uringfs.SetCallerReadFile(false)
+	off := openAll()
+	restore()
+	if off < on+uint64(len(names)) {
+		t.Errorf("ring ops for %d opens: %d with the caller path, %d without; want one open op a file fewer with it", len(names), on, off)
 	}
 }

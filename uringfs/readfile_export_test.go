@@ -23,11 +23,11 @@ func DirectFiles() bool {
 // returning the function that restores the setting.
 func CallerReadFile() bool {
 	l, err := loop()
-	return err == nil && l.CallerFirst() && !callerReadFileOff.Load() && cachedOpenOK()
+	return err == nil && l.CallerFirst() && !callerPathOff.Load() && cachedOpenOK()
 }
 
 func SetCallerReadFile(on bool) (restore func()) {
-	was := !callerReadFileOff.Load()
-	callerReadFileOff.Store(!on)
-	return func() { callerReadFileOff.Store(!was) }
+	was := !callerPathOff.Load()
+	callerPathOff.Store(!on)
+	return func() { callerPathOff.Store(!was) }
 }
