@@ -407,6 +407,20 @@ func TestReadFilesCold(t *testing.T) {
 	}
 }
 
+// writeFilled writes n files in a temporary directory, file i holding
+// fill(size(i), byte(i)), and returns their names.
+func writeFilled(t *testing.T, n int, size func(i int) int) []string {
+	dir := t.TempDir()
+	names := make([]string, n)
+	for i := range names {
+		names[i] = filepath.Join(dir, fmt.Sprintf("f%02d", i))
+		if err := os.WriteFile(names[i], fill(size(i), byte(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return names
+}
+
 // TestReadFileCaller checks that cached files are read on the caller,
 // with no io_uring_enter, when ReadFile's caller path is on, and through
 // the ring when it is off (so the count can tell the two apart).
@@ -414,15 +428,7 @@ func TestReadFileCaller(t *testing.T) {
 	if !uringfs.CallerReadFile() {
 		t.Skip("no caller-side ReadFile here (fallback backend, or openat2 without RESOLVE_CACHED)")
 	}
-	dir := t.TempDir()
-	var names []string
-	for i := range 50 {
-		name := filepath.Join(dir, fmt.Sprintf("f%02d", i))
-		if err := os.WriteFile(name, fill(100+i*97, byte(i)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, name)
-	}
+	names := writeFilled(t, 50, func(i int) int { return 100 + i*97 })
 	readAll := func() uint64 {
 		before := uringfs.LoopCounters().Enters
 		for i, name := range names {
@@ -458,15 +464,7 @@ func TestOpenCaller(t *testing.T) {
 	if !uringfs.CallerReadFile() {
 		t.Skip("no caller-side open here (fallback backend, or openat2 without RESOLVE_CACHED)")
 	}
-	dir := t.TempDir()
-	var names []string
-	for i := range 40 {
-		name := filepath.Join(dir, fmt.Sprintf("f%02d", i))
-		if err := os.WriteFile(name, fill(10+i, byte(i)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, name)
-	}
+	names := writeFilled(t, 40, func(i int) int { return 10 + i })
 	openAll := func() uint64 {
 		before := uringfs.LoopCounters().Ops
 		for i, name := range names {
