@@ -19,9 +19,9 @@ type File struct {
 
 // Counters are the event loop's cumulative counters; all zero here.
 type Counters struct {
-	Ops, Enters, SQEs, Inline, Parks, Wakeups, Cancels, Fallbacks, Retries, SlotWaits uint64
-	NowaitHits, NowaitMisses                                                          uint64
-	CachedReads                                                                       uint64
+	Ops, Enters, SQEs, Inline, Parks, Wakeups, Cancels, Fallbacks, Retries, SlotWaits, Direct uint64
+	NowaitHits, NowaitMisses                                                                  uint64
+	CachedReads, KernelWaits                                                                  uint64
 }
 
 // Backend reports "syscall": there is no io_uring on this system.

@@ -12,7 +12,13 @@
 //     syscalls. A worker goroutine per ring sleeps in the Go netpoller on an
 //     eventfd registered with the ring (never in io_uring_enter, which would
 //     hold a P hostage) and reaps completions that arrive later. The eventfd is
-//     kept quiet while nothing is outstanding.
+//     kept quiet while nothing is outstanding. A caller alone on its ring
+//     whose ops are all the ring has in flight waits instead inside
+//     io_uring_enter(min_complete 1), as a blocking syscall that gives up
+//     its P the way os's pread does, so the kernel wakes it directly rather
+//     than through the eventfd, the netpoller and the worker; a submitter
+//     arriving meanwhile enters for itself, and its completion wakes the
+//     sleeper, who reaps it and goes back to parking.
 //   - the syscall backend: the same operations as plain system calls on the
 //     calling goroutine. It is used when io_uring is unavailable (ENOSYS;
 //     EPERM under seccomp or kernel.io_uring_disabled), for single opcodes the

@@ -68,6 +68,10 @@ type Counters struct {
 	// CachedReads counts reads of files whose recent reads all came from
 	// the page cache, made with plain pread(2) on the caller (see CacheHint).
 	CachedReads uint64
+	// KernelWaits counts the parks a lone caller spent asleep in
+	// io_uring_enter for its own completion instead of on its channel
+	// (see the package doc).
+	KernelWaits uint64
 }
 
 // counters is one stripe of the loop's counters. Every P adds to its own
@@ -75,7 +79,7 @@ type Counters struct {
 // not pass one cache line back and forth on every op; Counters sums them.
 type counters struct {
 	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits, direct atomic.Uint64
-	nowaitHits, nowaitMisses                                                                  atomic.Uint64
+	nowaitHits, nowaitMisses, kernelWaits                                                     atomic.Uint64
 	// probeTick counts the reads of files CacheHint calls cached; every
 	// cachedProbeEvery-th of them is a probe, the rest are CachedReads
 	// (see PreadCached). One count for both keeps that path at one atomic add.
@@ -100,6 +104,7 @@ func (l *Loop) snapshot() Counters {
 		c.Direct += s.direct.Load()
 		c.NowaitHits += s.nowaitHits.Load()
 		c.NowaitMisses += s.nowaitMisses.Load()
+		c.KernelWaits += s.kernelWaits.Load()
 		t := s.probeTick.Load()
 		c.CachedReads += t - t/cachedProbeEvery
 	}
