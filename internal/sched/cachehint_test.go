@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -67,15 +68,26 @@ func TestCacheHint(t *testing.T) {
 		iov := [][]byte{make([]byte, 4096)}
 		if _, err := unix.Preadv2(fd, iov, 0, unix.RWF_NOWAIT); err == nil {
 			t.Log("the file system kept the pages after FADV_DONTNEED; eviction not checked")
+		} else if evicted := evictedPages(t, fd, pages); evicted < pages/2 {
+			t.Logf("only %d of %d pages left the cache; eviction not checked", evicted, pages)
 		} else {
 			c1 := l.Counters()
 			readPages(bg)
 			c2 := l.Counters()
-			// The first probe (within 32 reads) misses and puts the file
-			// back on RWF_NOWAIT first, so the evicted pages after it all
-			// miss too; without that only the probes would.
-			if m := c2.NowaitMisses - c1.NowaitMisses; m < pages/2 {
-				t.Errorf("after eviction %d of %d reads missed through RWF_NOWAIT, want at least %d", m, pages, pages/2)
+			misses, plain := c2.NowaitMisses-c1.NowaitMisses, c2.CachedReads-c1.CachedReads
+			// A probe that misses moves the file back to RWF_NOWAIT, where
+			// it stays for at least 64 reads (the hits that qualify it
+			// again), so at most pages-64 reads can take the plain path.
+			// Without that, all but the probes (one in 32) would. How many
+			// reads miss is the kernel's business: with the pages evicted,
+			// a plain read may still bring back more than its own page
+			// (seen on ext4 with FADV_RANDOM: from 0 to 225 of 256 missed).
+			const maxPlain = pages - 64
+			switch {
+			case misses == 0:
+				t.Logf("no probe missed: the kernel read the %d evicted pages back ahead of the reads; the move back not checked", evicted)
+			case plain > maxPlain:
+				t.Errorf("after eviction %d reads missed, yet %d of %d took the plain path, want at most %d", misses, plain, pages, maxPlain)
 			}
 		}
 
@@ -107,4 +119,27 @@ func pipeFds(t *testing.T) (r, w int) {
 	}
 	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
 	return p[0], p[1]
+}
+
+// evictedPages counts the pages of fd's first n that are not in the page
+// cache, asking mincore(2) through a mapping, which reads nothing in.
+func evictedPages(t *testing.T, fd, n int) int {
+	t.Helper()
+	m, err := unix.Mmap(fd, 0, n*4096, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	vec := make([]byte, n)
+	// x/sys/unix has no wrapper for mincore.
+	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
+		t.Fatal(errno)
+	}
+	out := 0
+	for _, v := range vec {
+		if v&1 == 0 {
+			out++
+		}
+	}
+	return out
 }
