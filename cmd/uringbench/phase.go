@@ -68,6 +68,9 @@ type loopDelta struct {
 	// Reads of files whose reads all hit the page cache, made with plain
 	// pread on the caller.
 	CachedReads uint64 `json:"cached_reads"`
+	// Parks a lone caller spent asleep in io_uring_enter for its own
+	// completion.
+	KernelWaits uint64 `json:"kernel_waits"`
 }
 
 func counterDelta(a, b uringfs.Counters) *loopDelta {
@@ -76,7 +79,7 @@ func counterDelta(a, b uringfs.Counters) *loopDelta {
 		Inline: b.Inline - a.Inline, Parks: b.Parks - a.Parks, Wakeups: b.Wakeups - a.Wakeups,
 		Retries: b.Retries - a.Retries, SlotWaits: b.SlotWaits - a.SlotWaits, Fallbacks: b.Fallbacks - a.Fallbacks,
 		NowaitHits: b.NowaitHits - a.NowaitHits, NowaitMisses: b.NowaitMisses - a.NowaitMisses,
-		CachedReads: b.CachedReads - a.CachedReads,
+		CachedReads: b.CachedReads - a.CachedReads, KernelWaits: b.KernelWaits - a.KernelWaits,
 	}
 }
 
