@@ -66,11 +66,8 @@ func TestCacheHint(t *testing.T) {
 		if err := unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED); err != nil {
 			t.Fatal(err)
 		}
-		iov := [][]byte{make([]byte, 4096)}
-		if _, err := unix.Preadv2(fd, iov, 0, unix.RWF_NOWAIT); err == nil {
-			t.Log("the file system kept the pages after FADV_DONTNEED; eviction not checked")
-		} else if evicted := evictedPages(t, fd, pages); evicted < pages/2 {
-			t.Logf("only %d of %d pages left the cache; eviction not checked", evicted, pages)
+		if evicted := evictedPages(t, fd, pages); evicted < pages/2 {
+			t.Logf("only %d of %d pages left the cache after FADV_DONTNEED (the file system or a busy machine kept them); eviction not checked", evicted, pages)
 		} else {
 			// Each read's path, told apart by the counter it moved (this
 			// goroutine is the loop's only user): 'p' plain pread, 'M' an
