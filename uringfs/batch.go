@@ -182,6 +182,19 @@ type readyQueue struct {
 	mu     sync.Mutex
 	items  []Handle
 	signal chan struct{} // a token when items may be non-empty
+	// lane is the ring the batch's flights go to, chosen at its first
+	// Submit; the batch's goroutine waits for them there (awaitKernel).
+	lane batchLane
+	// sleeping is set while the batch's goroutine may be asleep in the
+	// kernel waiting for the lane's completions: a completion that
+	// reaches the queue another way must then wake it.
+	sleeping atomic.Bool
+	ready    func() bool // nonEmpty, made once
+}
+
+func newReadyQueue(q *readyQueue) {
+	q.signal = make(chan struct{}, 1)
+	q.ready = q.nonEmpty
 }
 
 func (q *readyQueue) push(h Handle) {
@@ -192,6 +205,17 @@ func (q *readyQueue) push(h Handle) {
 	case q.signal <- struct{}{}:
 	default:
 	}
+	if q.sleeping.Load() {
+		// The sleeper itself reaps with its flag down: this is a
+		// completion from elsewhere (another ring, a goroutine).
+		q.lane.Wake()
+	}
+}
+
+func (q *readyQueue) nonEmpty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) > 0
 }
 
 func (q *readyQueue) pop() Handle {
@@ -199,7 +223,9 @@ func (q *readyQueue) pop() Handle {
 		if h, ok := q.tryPop(); ok {
 			return h
 		}
-		<-q.signal
+		if !q.awaitKernel(q.ready) {
+			<-q.signal
+		}
 	}
 }
 
@@ -223,7 +249,9 @@ func (q *readyQueue) reset() {
 
 // NewBatch returns an empty batch.
 func NewBatch() *Batch {
-	return &Batch{waiting: make(map[Handle]waitInfo), queue: readyQueue{signal: make(chan struct{}, 1)}}
+	b := &Batch{waiting: make(map[Handle]waitInfo)}
+	newReadyQueue(&b.queue)
+	return b
 }
 
 // Chain returns a chain inside b: operations added to it run one after
@@ -319,6 +347,7 @@ func (b *Batch) Wait() error {
 	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.seq, b.seq) })
 	var first error
 	for _, it := range items {
+		b.queue.awaitDone(it.h.Done())
 		if err := it.h.Err(); err != nil && first == nil {
 			first = err
 		}

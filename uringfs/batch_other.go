@@ -45,6 +45,19 @@ func withCancel[T any](ctx context.Context, p *Pending[T], fn func(ctx context.C
 // sched's pool for why the bound is loose.
 var workSem = make(chan struct{}, max(64, 4*runtime.GOMAXPROCS(0)))
 
+// batchLane has nothing to hold here: completions always come through
+// the batch's queue.
+type batchLane struct{}
+
+// Wake does nothing: nobody waits in a kernel here.
+func (batchLane) Wake() {}
+
+// awaitKernel reports false: the caller parks on the queue.
+func (q *readyQueue) awaitKernel(func() bool) bool { return false }
+
+// awaitDone returns at once: the caller waits on the handle.
+func (q *readyQueue) awaitDone(<-chan struct{}) {}
+
 func (b *Batch) submit(ctx context.Context, groups []*group) error {
 	if err := ctx.Err(); err != nil {
 		for _, g := range groups {

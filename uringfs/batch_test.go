@@ -674,3 +674,77 @@ func TestReadFiles(t *testing.T) {
 		t.Errorf("cancelled ReadFiles yielded %d, want 300", k)
 	}
 }
+
+// TestBatchWaitAnyOffRing covers a handle that completes off the ring
+// while WaitAny may be asleep in the kernel waiting for the ring: a ReadAt
+// that reaches end of file part way finishes on a goroutine, beside a
+// ReadFile of a FIFO that stays in flight until a writer comes. WaitAny
+// must return the ReadAt without waiting for the FIFO.
+func TestBatchWaitAnyOffRing(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "short")
+	content := bytes.Repeat([]byte("0123456789abcdef"), 256)
+	if err := os.WriteFile(name, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	of, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer of.Close()
+	wantBuf := make([]byte, 2*len(content))
+	wantN, wantErr := of.ReadAt(wantBuf, 0)
+	f, err := uringfs.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c0 := uringfs.LoopCounters()
+	for i := range 50 {
+		b := uringfs.NewBatch()
+		rf := b.ReadFile(fifo)
+		buf := make([]byte, 2*len(content))
+		ra := b.ReadAt(f, buf, 0)
+		if err := b.Submit(bg); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan uringfs.Handle, 1)
+		go func() { got <- b.WaitAny() }()
+		select {
+		case h := <-got:
+			if h != uringfs.Handle(ra) {
+				t.Fatalf("round %d: first handle is not the ReadAt", i)
+			}
+		case <-time.After(45 * time.Second):
+			t.Fatalf("round %d: WaitAny still waiting 45s after the ReadAt", i)
+		}
+		n, err := ra.Wait()
+		if n != wantN || !errors.Is(err, wantErr) || !bytes.Equal(buf, wantBuf) {
+			t.Fatalf("round %d: ReadAt = %d, %v; os: %d, %v", i, n, err, wantN, wantErr)
+		}
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteString("x")
+		w.Close()
+		go func() { got <- b.WaitAny() }()
+		select {
+		case h := <-got:
+			if h != uringfs.Handle(rf) {
+				t.Fatalf("round %d: second handle is not the ReadFile", i)
+			}
+		case <-time.After(45 * time.Second):
+			t.Fatalf("round %d: WaitAny hung after the FIFO was written", i)
+		}
+		if data, err := rf.Wait(); string(data) != "x" || err != nil {
+			t.Fatalf("round %d: ReadFile of the FIFO: %q, %v", i, data, err)
+		}
+	}
+	c := uringfs.LoopCounters()
+	t.Logf("kernel waits %d, wakes %d", c.KernelWaits-c0.KernelWaits, c.Wakes-c0.Wakes)
+}

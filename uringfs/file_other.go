@@ -21,7 +21,7 @@ type File struct {
 type Counters struct {
 	Ops, Enters, SQEs, Inline, Parks, Wakeups, Cancels, Fallbacks, Retries, SlotWaits, Direct uint64
 	NowaitHits, NowaitMisses                                                                  uint64
-	CachedReads, KernelWaits                                                                  uint64
+	CachedReads, KernelWaits, Wakes                                                           uint64
 }
 
 // Backend reports "syscall": there is no io_uring on this system.

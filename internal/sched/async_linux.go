@@ -92,6 +92,12 @@ type span struct{ start, end int }
 // with -EINVAL without being submitted, and the rest of its chain with
 // -ECANCELED.
 func (l *Loop) Start(ctx context.Context, ops []*Op, links []bool, notify func(i int)) (*Flight, error) {
+	return l.StartOn(ctx, Lane{}, ops, links, notify)
+}
+
+// StartOn is Start on lane's ring (the caller's, for the zero Lane), so
+// that a goroutine can wait for the flight's completions there with Await.
+func (l *Loop) StartOn(ctx context.Context, lane Lane, ops []*Op, links []bool, notify func(i int)) (*Flight, error) {
 	if links != nil && len(links) != len(ops) {
 		return nil, fmt.Errorf("uring: Start: %d links for %d ops", len(links), len(ops))
 	}
@@ -142,7 +148,9 @@ func (l *Loop) Start(ctx context.Context, ops []*Op, links []bool, notify func(i
 
 	pool := l.backend == BackendSyscall || !l.allSupported(ops)
 	if !pool {
-		f.s = l.shardHere()
+		if f.s = lane.s; f.s == nil || f.s.l != l {
+			f.s = l.shardHere()
+		}
 		for _, c := range f.chains {
 			if c.end-c.start > f.s.free.size {
 				return nil, fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", c.end-c.start, f.s.free.size)

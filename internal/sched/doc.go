@@ -18,7 +18,10 @@
 //     its P the way os's pread does, so the kernel wakes it directly rather
 //     than through the eventfd, the netpoller and the worker; a submitter
 //     arriving meanwhile enters for itself, and its completion wakes the
-//     sleeper, who reaps it and goes back to parking.
+//     sleeper, who reaps it and goes back to parking. A goroutine that keeps
+//     many operations in flight (Start) can do the same for all of them: it
+//     starts its flights on one ring (a Lane) and waits in that ring's
+//     io_uring_enter with Await, reaping its own completions, as fio does.
 //   - the syscall backend: the same operations as plain system calls on the
 //     calling goroutine. It is used when io_uring is unavailable (ENOSYS;
 //     EPERM under seccomp or kernel.io_uring_disabled), for single opcodes the

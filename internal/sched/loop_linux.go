@@ -72,6 +72,9 @@ type Counters struct {
 	// io_uring_enter for its own completion instead of on its channel
 	// (see the package doc).
 	KernelWaits uint64
+	// Wakes counts the NOPs Lane.Wake submitted to rouse a goroutine
+	// asleep in Await for a completion that came another way.
+	Wakes uint64
 }
 
 // counters is one stripe of the loop's counters. Every P adds to its own
@@ -79,7 +82,7 @@ type Counters struct {
 // not pass one cache line back and forth on every op; Counters sums them.
 type counters struct {
 	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits, direct atomic.Uint64
-	nowaitHits, nowaitMisses, kernelWaits                                                     atomic.Uint64
+	nowaitHits, nowaitMisses, kernelWaits, wakes                                              atomic.Uint64
 	// probeTick counts the reads of files CacheHint calls cached; every
 	// cachedProbeEvery-th of them is a probe, the rest are CachedReads
 	// (see PreadCached). One count for both keeps that path at one atomic add.
@@ -105,6 +108,7 @@ func (l *Loop) snapshot() Counters {
 		c.NowaitHits += s.nowaitHits.Load()
 		c.NowaitMisses += s.nowaitMisses.Load()
 		c.KernelWaits += s.kernelWaits.Load()
+		c.Wakes += s.wakes.Load()
 		t := s.probeTick.Load()
 		c.CachedReads += t - t/cachedProbeEvery
 	}

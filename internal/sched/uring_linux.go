@@ -70,7 +70,12 @@ type shard struct {
 	slots      []slot
 	free       *slotPool   // free op slots; waiting here is the backpressure
 	cancelFree chan uint32 // free cancel slots
-	chainMu    sync.Mutex  // serialises multi-slot acquisition (no deadlock)
+	// wakeSlot is Lane.Wake's, one beyond the SQ's size: its NOP may find
+	// the SQ full (see Wake). wakeBusy is set while that NOP is in the
+	// ring.
+	wakeSlot uint32
+	wakeBusy atomic.Bool
+	chainMu  sync.Mutex // serialises multi-slot acquisition (no deadlock)
 	// freed collects the op slots a reap frees, given back to free in one
 	// put at its end. enterMu guards it.
 	freed []uint32
@@ -111,9 +116,10 @@ func newShard(l *Loop, entries uint32) (*shard, error) {
 	s := &shard{
 		l:          l,
 		r:          r,
-		slots:      make([]slot, n),
+		slots:      make([]slot, n+1),
 		free:       newSlotPool(0, n-nc),
 		cancelFree: make(chan uint32, nc),
+		wakeSlot:   n,
 		workerDone: make(chan struct{}),
 	}
 	for i := n - nc; i < n; i++ {
@@ -565,7 +571,11 @@ func (s *shard) deliver(cqe *ring.CQE) {
 	faultCQE(op)
 	if op.detached {
 		putOp(op)
-		s.cancelFree <- i
+		if i == s.wakeSlot {
+			s.wakeBusy.Store(false)
+		} else {
+			s.cancelFree <- i
+		}
 		return
 	}
 	s.freed = append(s.freed, i)

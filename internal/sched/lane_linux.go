@@ -1,0 +1,157 @@
+package sched
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+)
+
+// Waiting for one's own flights inside the kernel
+//
+// A goroutine that keeps many operations in flight (a uringfs Batch used
+// as a completion queue) spends most of its time waiting for the next
+// completion. Parked, it is woken through the ring's eventfd, the
+// netpoller, the ring's worker and a channel: two goroutine wake-ups per
+// completion batch. fio waits instead in io_uring_enter(min_complete 1) and
+// reaps on its own thread. A Lane lets a goroutine do the same: its
+// flights all go to one ring, and Await sleeps in that ring's
+// io_uring_enter, reaping on the caller's thread, so the flights' notify
+// callbacks run right there and the caller goes on without a wake-up.
+
+// Lane is one of the loop's rings, chosen once by a goroutine that starts
+// flights over time and waits for them (StartOn, Await). The zero Lane
+// lets each Start pick the caller's ring.
+type Lane struct{ s *shard }
+
+// Lane returns the ring of the P the caller runs on, or the zero Lane on
+// the syscall backend.
+func (l *Loop) Lane() Lane {
+	if len(l.shards) == 0 {
+		return Lane{}
+	}
+	return Lane{l.shardHere()}
+}
+
+// Await waits for ready to report true inside io_uring_enter on lane's
+// ring, reaping the ring's completions on the caller's thread: the notify
+// callbacks of flights on that ring run here, and one of them is expected
+// to make ready true. ready is called with the ring held, after every reap
+// and once more after the caller is marked asleep (see Wake); it must be
+// quick and must not wait.
+//
+// Await reports whether ready became true. It reports false, having
+// reaped what it could, when it cannot wait that way: another goroutine
+// holds the ring, the ring has nothing in flight, a goroutine waits on
+// the ring in Do (its completion is better reaped by the ring's worker
+// than by a thread asleep in a system call), or the loop is closing. The
+// caller then parks on whatever ready watches.
+//
+// A completion that makes ready true without passing through this ring
+// (a flight on another ring or on the syscall path, a goroutine) must be
+// followed by Wake, or the caller may sleep until the ring's next
+// completion.
+func (l *Loop) Await(lane Lane, ready func() bool) bool {
+	s := lane.s
+	if s == nil || s.l != l || faultsActive() {
+		return false
+	}
+	// Inside the loop, so that Close waits for us before it unmaps the
+	// ring (its cancel-all wakes us).
+	if l.enter() != nil {
+		return false
+	}
+	defer l.leave()
+	if !s.enterMu.TryLock() {
+		return false
+	}
+	ok := false
+	for {
+		if s.pending.Load() > 0 {
+			// Submitters who found the ring held left their SQEs to us.
+			s.pending.Store(0)
+			s.enterLocked(s.unsubmitted())
+		}
+		s.reapLocked()
+		if ready() {
+			ok = true
+			break
+		}
+		if s.users.Load() != 0 || s.outstanding.Load() == 0 || l.isClosing() {
+			break
+		}
+		s.kwait.Store(true)
+		if s.pending.Load() > 0 || ready() {
+			// A submitter or a Wake came before the flag was visible.
+			s.kwait.Store(false)
+			continue
+		}
+		if s.efdOn {
+			// The completions come to this thread, not through the
+			// eventfd to the worker.
+			s.efdOn = false
+			s.r.SetEventfdEnabled(false)
+		}
+		s.l.ctr().kernelWaits.Add(1)
+		_, err := s.r.Enter(0, 1, ring.EnterGetEvents)
+		s.kwait.Store(false)
+		if err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	s.turnLocked()
+	s.enterMu.Unlock()
+	s.combine()
+	return ok
+}
+
+// Wake makes a goroutine asleep in Await (or in a lone caller's kernel
+// wait) on lane's ring check its condition again, by completing a NOP on
+// the ring. It does nothing when nobody sleeps there, and costs one
+// submission when somebody does.
+func (lane Lane) Wake() {
+	s := lane.s
+	if s == nil || !s.kwait.Load() || !s.wakeBusy.CompareAndSwap(false, true) {
+		// Nobody asleep, or a NOP already on its way: the sleeper
+		// checks again after reaping it, which is after our caller's
+		// change.
+		return
+	}
+	if s.l.enter() != nil {
+		s.wakeBusy.Store(false)
+		return // Close's cancel-all wakes everyone
+	}
+	defer s.l.leave()
+	c := getOp(ring.OpNop)
+	c.detached = true
+	s.sqMu.Lock()
+	sqe := s.r.NextSQE()
+	if sqe == nil {
+		// Every other slot holds an SQE not yet submitted: whoever
+		// submits them (a submitter seeing the sleeper, or the sleeper
+		// itself) does so after our caller's change, and their
+		// completions wake the sleeper.
+		s.sqMu.Unlock()
+		putOp(c)
+		s.wakeBusy.Store(false)
+		return
+	}
+	sqe.PrepNop()
+	c.ud = s.assign(s.wakeSlot, c)
+	sqe.UserData = c.ud
+	s.sqMu.Unlock()
+	s.pending.Add(1)
+	s.l.ctr().wakes.Add(1)
+	s.combine()
+}
+
+// isClosing reports whether Close has begun.
+func (l *Loop) isClosing() bool {
+	select {
+	case <-l.closing:
+		return true
+	default:
+		return false
+	}
+}
