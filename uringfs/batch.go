@@ -63,8 +63,8 @@ type Pending[T any] struct {
 	val       T
 	err       error
 	cancelled atomic.Bool
-	cancelFn  atomic.Pointer[func()] // how to cancel what is in flight now
-	queue     *readyQueue            // the batch's completion queue
+	cancelFn  atomic.Pointer[func()]     // how to cancel what is in flight now
+	queue     atomic.Pointer[readyQueue] // the batch's completion queue, once submitted
 }
 
 func newPending[T any]() *Pending[T] { return &Pending[T]{done: make(chan struct{})} }
@@ -89,14 +89,23 @@ func (p *Pending[T]) Done() <-chan struct{} { return p.done }
 // it; one that completed before the cancellation took effect returns its
 // result.
 func (p *Pending[T]) Wait() (T, error) {
-	<-p.done
+	p.await()
 	return p.val, p.err
 }
 
 // Err waits for the operation and returns its error.
 func (p *Pending[T]) Err() error {
-	<-p.done
+	p.await()
 	return p.err
+}
+
+// await waits for the operation, inside the kernel on its batch's ring
+// if it can (see readyQueue.awaitKernel).
+func (p *Pending[T]) await() {
+	if q := p.queue.Load(); q != nil {
+		q.awaitDone(p.done)
+	}
+	<-p.done
 }
 
 // Cancel asks for the operation to be cancelled. It does not wait: the
@@ -135,8 +144,8 @@ func (p *Pending[T]) finish(v T, err error) {
 	p.val, p.err = v, err
 	p.cancelFn.Store(&noCancel)
 	close(p.done)
-	if p.queue != nil {
-		p.queue.push(p)
+	if q := p.queue.Load(); q != nil {
+		q.push(p)
 	}
 }
 
@@ -185,10 +194,11 @@ type readyQueue struct {
 	// lane is the ring the batch's flights go to, chosen at its first
 	// Submit; the batch's goroutine waits for them there (awaitKernel).
 	lane batchLane
-	// sleeping is set while the batch's goroutine may be asleep in the
-	// kernel waiting for the lane's completions: a completion that
-	// reaches the queue another way must then wake it.
-	sleeping atomic.Bool
+	// sleeping counts the goroutines that may be asleep in the kernel
+	// waiting for the lane's completions (WaitAny, or Wait on a handle):
+	// a completion that reaches the queue another way must then wake
+	// them.
+	sleeping atomic.Int32
 	ready    func() bool // nonEmpty, made once
 }
 
@@ -205,7 +215,7 @@ func (q *readyQueue) push(h Handle) {
 	case q.signal <- struct{}{}:
 	default:
 	}
-	if q.sleeping.Load() {
+	if q.sleeping.Load() > 0 {
 		// The sleeper itself reaps with its flag down: this is a
 		// completion from elsewhere (another ring, a goroutine).
 		q.lane.Wake()

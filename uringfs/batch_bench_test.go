@@ -80,57 +80,39 @@ func BenchmarkAsyncRandReadDirect(b *testing.B) {
 	name := directFile(b)
 	// The modes differ in how many refills gather before a Submit: at most
 	// 8, all the completions already there (up to 64), or none (each refill
-	// goes out at once, as with 64 goroutines). Measured here, 8 was best:
-	// an io_uring_enter that issues 64 O_DIRECT reads keeps the one
-	// goroutine away from reaping and refilling for long enough that the
-	// device queue runs low, and one enter per read costs a syscall each.
+	// goes out at once, as with 64 goroutines). With the batch waiting in
+	// io_uring_enter (sched.Loop.Await) the three run within a few percent
+	// of each other; before it, 8 was best. The last mode spreads the 64
+	// reads over 4 goroutines with a batch of 16 each, which share the rings.
 	for _, mode := range []struct {
-		name  string
-		batch int // refills gathered before a Submit, at most
-	}{{"", 8}, {"-batch64", asyncDepth}, {"-eager", 1}} {
-		b.Run("uringfs-1goroutine-qd64"+mode.name, func(b *testing.B) {
+		name       string
+		goroutines int
+		gather     int // refills gathered before a Submit, at most
+	}{{"1goroutine-qd64", 1, 8}, {"1goroutine-qd64-batch64", 1, asyncDepth}, {"1goroutine-qd64-eager", 1, 1}, {"4goroutines-qd16", 4, 8}} {
+		b.Run("uringfs-"+mode.name, func(b *testing.B) {
 			f, err := uringfs.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer f.Close()
-			bufs := alignedBlocks(asyncDepth, directBlock)
-			slot := make(map[uringfs.Handle]int, asyncDepth)
-			batch := uringfs.NewBatch()
-			rng := uint64(time.Now().UnixNano()) | 1
-			started := 0
-			start := func(i int) {
-				slot[batch.ReadAt(f, bufs[i], randOff(&rng))] = i
-				started++
-			}
 			b.ResetTimer()
 			c0 := uringfs.LoopCounters()
 			t0 := time.Now()
-			for i := 0; i < asyncDepth && started < b.N; i++ {
-				start(i)
-			}
-			for {
-				// Refill for everything that completed, then submit the lot
-				// with one io_uring_enter and wait.
-				var h uringfs.Handle
-				if batch.Len() < mode.batch {
-					h = batch.Poll()
+			var wg sync.WaitGroup
+			for g := range mode.goroutines {
+				n := b.N / mode.goroutines
+				if g == 0 {
+					n += b.N % mode.goroutines
 				}
-				if h == nil {
-					batch.Submit(bg)
-					if h = batch.WaitAny(); h == nil {
-						break
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := asyncReads(f, n, asyncDepth/mode.goroutines, mode.gather); err != nil {
+						b.Error(err)
 					}
-				}
-				i := slot[h]
-				delete(slot, h)
-				if err := h.Err(); err != nil {
-					b.Fatal(err)
-				}
-				if started < b.N {
-					start(i)
-				}
+				}()
 			}
+			wg.Wait()
 			b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "IOPS")
 			reportLoop(b, c0)
 		})
@@ -164,6 +146,46 @@ func BenchmarkAsyncRandReadDirect(b *testing.B) {
 	})
 }
 
+// asyncReads makes n random O_DIRECT reads of f, keeping depth in flight
+// with one Batch: it refills for every completion and submits the refills
+// once gather of them wait or nothing has completed.
+func asyncReads(f *uringfs.File, n, depth, gather int) error {
+	bufs := alignedBlocks(depth, directBlock)
+	slot := make(map[uringfs.Handle]int, depth)
+	batch := uringfs.NewBatch()
+	rng := uint64(time.Now().UnixNano()) | 1
+	started := 0
+	start := func(i int) {
+		slot[batch.ReadAt(f, bufs[i], randOff(&rng))] = i
+		started++
+	}
+	for i := 0; i < depth && started < n; i++ {
+		start(i)
+	}
+	for {
+		var h uringfs.Handle
+		if batch.Len() < gather {
+			h = batch.Poll()
+		}
+		if h == nil {
+			batch.Submit(bg)
+			if h = batch.WaitAny(); h == nil {
+				return nil
+			}
+		}
+		i := slot[h]
+		delete(slot, h)
+		if err := h.Err(); err != nil {
+			batch.Cancel()
+			batch.Wait()
+			return err
+		}
+		if started < n {
+			start(i)
+		}
+	}
+}
+
 // smallFiles makes 10,000 files of 4 KiB in a directory removed when b
 // ends.
 func smallFiles(b *testing.B) []string {
@@ -181,14 +203,15 @@ func smallFiles(b *testing.B) []string {
 	return names
 }
 
-// reportLoop adds the loop's SQEs per io_uring_enter and wake-ups per op
-// since c0.
+// reportLoop adds the loop's SQEs per io_uring_enter, worker wake-ups
+// per op and waits inside io_uring_enter per op since c0.
 func reportLoop(b *testing.B, c0 uringfs.Counters) {
 	c := uringfs.LoopCounters()
 	if enters := c.Enters - c0.Enters; enters > 0 {
 		b.ReportMetric(float64(c.SQEs-c0.SQEs)/float64(enters), "SQEs/enter")
 	}
 	b.ReportMetric(float64(c.Wakeups-c0.Wakeups)/float64(b.N), "wakeups/op")
+	b.ReportMetric(float64(c.KernelWaits-c0.KernelWaits)/float64(b.N), "kwaits/op")
 }
 
 // BenchmarkReadFiles: 10,000 files of 4 KiB (page cache hot after the

@@ -46,7 +46,7 @@ type entry struct {
 
 func newEntry[T any](p *Pending[T]) *entry {
 	return &entry{
-		setQueue: func(q *readyQueue) { p.queue = q },
+		setQueue: func(q *readyQueue) { p.queue.Store(q) },
 		install:  p.installCancel,
 	}
 }
@@ -97,9 +97,9 @@ func (q *readyQueue) awaitKernel(ready func() bool) bool {
 	if err != nil {
 		return false
 	}
-	q.sleeping.Store(true)
+	q.sleeping.Add(1)
 	ok := l.Await(q.lane, ready)
-	q.sleeping.Store(false)
+	q.sleeping.Add(-1)
 	return ok
 }
 

@@ -30,7 +30,7 @@ type entry struct {
 }
 
 func newEntry[T any](p *Pending[T]) *entry {
-	return &entry{setQueue: func(q *readyQueue) { p.queue = q }}
+	return &entry{setQueue: func(q *readyQueue) { p.queue.Store(q) }}
 }
 
 // withCancel runs fn with a context that p's Cancel cancels.
