@@ -64,6 +64,14 @@ type Flight struct {
 
 	next   int         // first chain not yet handed to the ring (Start, then the feeder)
 	stopFn func() bool // stops the context.AfterFunc, if one was registered
+
+	// Chains with Direct ops each run on a direct descriptor slot of the
+	// ring, taken when the chain is handed to the ring and given back, empty,
+	// once its last op has completed. Set only for flights with such chains.
+	direct  []bool         // per chain: it has Direct ops
+	dslot   []uint32       // per chain: its slot, once handed to the ring
+	dleft   []atomic.Int32 // per chain: its ops not yet completed
+	chainOf []int32        // per op: the index of its chain, or -1
 }
 
 // span is ops[start:end], linked one to the next.
@@ -74,6 +82,14 @@ type span struct{ start, end int }
 // links[i] links ops[i] to ops[i+1] (IOSQE_IO_LINK), so that ops[i+1]
 // starts only after ops[i] succeeded and a failure (or a short read or
 // write) completes the rest of the chain with -ECANCELED, as io_uring does.
+//
+// A chain with Direct ops runs on a direct descriptor slot of its own, as
+// with ChainDirect: its OPENAT opens into the slot and the ops after it use
+// the file there, which never enters the process's descriptor table. The
+// slot is emptied (closed, if the chain did not close it) once the chain's
+// last op has completed. Chains wait for a free slot (a ring has 256) as
+// they wait for SQ slots. On the pool a plain descriptor stands in for the
+// slot, opened with O_CLOEXEC and closed at the end of the chain.
 //
 // notify, if not nil, is called once for each op, with its index, when its
 // result is in ops[i].Res. It runs on the goroutine that reaped the
@@ -129,7 +145,11 @@ func (l *Loop) StartOn(ctx context.Context, lane Lane, ops []*Op, links []bool, 
 		}
 		end := b
 		for k := a; k < b; k++ {
-			if ops[k].prepare() != nil {
+			// A Direct op is checked as if armed: its slot comes later.
+			ops[k].armed = ops[k].Direct
+			perr := ops[k].prepare()
+			ops[k].armed = false
+			if perr != nil {
 				ops[k].Res = -int32(unix.EINVAL)
 				failed = append(failed, k)
 				for r := k + 1; r < b; r++ {
@@ -146,6 +166,7 @@ func (l *Loop) StartOn(ctx context.Context, lane Lane, ops []*Op, links []bool, 
 		a = b
 	}
 
+	hasDirect := f.markDirect()
 	pool := l.backend == BackendSyscall || !l.allSupported(ops)
 	if !pool {
 		if f.s = lane.s; f.s == nil || f.s.l != l {
@@ -155,6 +176,12 @@ func (l *Loop) StartOn(ctx context.Context, lane Lane, ops []*Op, links []bool, 
 			if c.end-c.start > f.s.free.size {
 				return nil, fmt.Errorf("uring: chain of %d ops exceeds the ring's %d slots", c.end-c.start, f.s.free.size)
 			}
+		}
+		if hasDirect && !f.s.directReady() {
+			// No direct descriptors here (an old kernel, a table the ring
+			// could not register): the pool runs the chains with plain
+			// descriptors instead.
+			f.s, pool = nil, true
 		}
 	}
 
@@ -297,6 +324,13 @@ func (f *Flight) cancel(cause error, mayBlock bool) {
 // complete signals the completion of ops[i]; the reaper calls it.
 func (f *Flight) complete(i int) {
 	f.uds[i].Store(0)
+	if f.chainOf != nil && f.s != nil {
+		if c := f.chainOf[i]; c >= 0 && f.direct[c] && f.dleft[c].Add(-1) == 0 {
+			// The chain's last CQE: the kernel is done with its slot.
+			sp := f.chains[c]
+			f.s.emptyDirect(f.dslot[c], f.ops[sp.start:sp.end])
+		}
+	}
 	if f.notify != nil {
 		f.notify(i)
 	}
@@ -325,6 +359,9 @@ func (f *Flight) release() {
 func (f *Flight) dropChains() {
 	for ; f.next < len(f.chains); f.next++ {
 		c := f.chains[f.next]
+		if f.direct != nil {
+			f.direct[f.next] = false // it holds no slot
+		}
 		for i := c.start; i < c.end; i++ {
 			f.ops[i].Res = -int32(unix.ECANCELED)
 			f.complete(i)
@@ -344,8 +381,22 @@ func (f *Flight) feed(block bool) bool {
 		c := f.chains[f.next]
 		n := c.end - c.start
 		got := len(idx)
-		if block && f.next == first {
+		wait := block && f.next == first
+		// A direct slot first, then the SQ slots: ChainDirect takes them
+		// in that order too, so no two claims wait for each other.
+		if f.direct != nil && f.direct[f.next] {
+			k, ok := f.takeDirect(wait)
+			if !ok {
+				if wait {
+					return false
+				}
+				break
+			}
+			f.dslot[f.next] = k
+		}
+		if wait {
 			if !f.claimWait(&idx, n) {
+				f.putDirect(f.next)
 				return false
 			}
 		} else {
@@ -353,6 +404,7 @@ func (f *Flight) feed(block bool) bool {
 			if len(idx)-got < n {
 				s.free.put(idx[got:]...)
 				idx = idx[:got]
+				f.putDirect(f.next)
 				break
 			}
 		}
@@ -365,9 +417,12 @@ func (f *Flight) feed(block bool) bool {
 	published := f.chains[first:f.next]
 	k := 0
 	s.sqMu.Lock()
-	for _, c := range published {
+	for ci, c := range published {
 		for i := c.start; i < c.end; i++ {
 			op := f.ops[i]
+			if op.Direct {
+				op.slot = f.dslot[first+ci]
+			}
 			sqe := s.r.NextSQE()
 			if sqe == nil {
 				panic("sched: submission queue full with a free slot")
@@ -551,6 +606,7 @@ func (f *Flight) runChain(c span) {
 	ops := f.ops[c.start:c.end]
 	poolSem <- struct{}{}
 	broken := false
+	dfd := -1 // the chain's direct slot, as a plain descriptor
 	for k, op := range ops {
 		switch {
 		case broken:
@@ -559,14 +615,149 @@ func (f *Flight) runChain(c span) {
 			op.Res = -int32(unix.ECANCELED)
 			broken = true
 		default:
-			op.run()
+			if op.Direct {
+				runDirect(op, &dfd)
+			} else {
+				op.run()
+			}
 			if op.Res < 0 || (isTransfer(op.Code) && k+1 < len(ops) && int(op.Res) < transferLen(op)) {
 				broken = true
 			}
 		}
 	}
+	if dfd >= 0 {
+		unix.Close(dfd) // as the ring empties a slot the chain left full
+	}
 	<-poolSem
 	for i := c.start; i < c.end; i++ {
 		f.complete(i)
+	}
+}
+
+// markDirect notes which chains have Direct ops, and which chain each op
+// belongs to, and reports whether any chain has one.
+func (f *Flight) markDirect() bool {
+	found := false
+	for _, c := range f.chains {
+		for i := c.start; i < c.end; i++ {
+			found = found || f.ops[i].Direct
+		}
+	}
+	if !found {
+		return false
+	}
+	f.direct = make([]bool, len(f.chains))
+	f.dslot = make([]uint32, len(f.chains))
+	f.dleft = make([]atomic.Int32, len(f.chains))
+	f.chainOf = make([]int32, len(f.ops))
+	for i := range f.chainOf {
+		f.chainOf[i] = -1
+	}
+	for ci, c := range f.chains {
+		f.dleft[ci].Store(int32(c.end - c.start))
+		for i := c.start; i < c.end; i++ {
+			f.chainOf[i] = int32(ci)
+			f.direct[ci] = f.direct[ci] || f.ops[i].Direct
+		}
+	}
+	return true
+}
+
+// takeDirect takes a direct descriptor slot of the flight's ring. With
+// wait set it waits for one, giving up when the flight is cancelled or the
+// loop closes.
+func (f *Flight) takeDirect(wait bool) (uint32, bool) {
+	s := f.s
+	select {
+	case k := <-s.direct.free:
+		return k, true
+	default:
+	}
+	if !wait {
+		return 0, false
+	}
+	s.l.ctr().slotWaits.Add(1)
+	select {
+	case k := <-s.direct.free:
+		return k, true
+	case <-f.cancelChan():
+		return 0, false
+	case <-s.l.closing:
+		f.cancel(ErrClosed, true)
+		return 0, false
+	}
+}
+
+// putDirect gives back the slot taken for chain ci, which was not handed
+// to the ring after all.
+func (f *Flight) putDirect(ci int) {
+	if f.direct != nil && f.direct[ci] {
+		f.s.direct.free <- f.dslot[ci]
+	}
+}
+
+// directReady reports whether chains can run on direct descriptors here.
+func (s *shard) directReady() bool {
+	if !s.l.DirectFiles() {
+		return false
+	}
+	s.direct.init(s.r)
+	return s.direct.ok.Load()
+}
+
+// emptyDirect gives slot k back once chain, which ran on it, has every
+// CQE: at once if the chain's direct CLOSE emptied it, else after
+// clearing it. A slot that cannot be cleared is never reused.
+func (s *shard) emptyDirect(k uint32, chain []*Op) {
+	if !closedDirect(chain) {
+		if err := s.r.UpdateFiles(k, []int32{-1}); err != nil {
+			s.direct.lost.Add(1)
+			return
+		}
+	}
+	s.direct.free <- k
+}
+
+// runDirect runs a Direct op of a chain on the pool, where the chain's
+// direct slot is a plain descriptor, *fd (-1 while the chain has none):
+// the OPENAT sets it (with O_CLOEXEC, which a real slot has no use for),
+// the CLOSE closes it, and every other op uses it. Results are those the
+// ring gives: 0 for an OPENAT into a slot, -EBADF for an empty one.
+func runDirect(op *Op, fd *int) {
+	switch op.Code {
+	case ring.OpOpenat, ring.OpOpenat2:
+		if *fd >= 0 {
+			// Opening into a full slot replaces its file.
+			unix.Close(*fd)
+			*fd = -1
+		}
+		flags, how := op.Flags, op.How
+		if op.Code == ring.OpOpenat {
+			op.Flags |= unix.O_CLOEXEC
+		} else if how != nil {
+			h := *how
+			h.Flags |= unix.O_CLOEXEC
+			op.How = &h
+		}
+		op.run()
+		op.Flags, op.How = flags, how
+		if op.Res >= 0 {
+			*fd, op.Res = int(op.Res), 0
+		}
+	case ring.OpClose:
+		if *fd < 0 {
+			op.Res = -int32(unix.EBADF)
+			return
+		}
+		op.Fd = *fd
+		*fd = -1
+		op.run()
+	default:
+		if *fd < 0 {
+			op.Res = -int32(unix.EBADF)
+			return
+		}
+		op.Fd = *fd
+		op.run()
 	}
 }

@@ -37,10 +37,11 @@ type Op struct {
 	// ring.SQEIOHardlink. They apply on the io_uring backend only.
 	SQEFlags uint8
 	// Direct makes the op work on the direct (fixed) descriptor slot that
-	// Loop.ChainDirect reserved for its chain: OPENAT opens into the slot,
+	// Loop.ChainDirect or ChainsDirect reserved for its chain, or that
+	// Start takes for a chain of a flight: OPENAT opens into the slot,
 	// CLOSE closes it, any other op uses it as its file (IOSQE_FIXED_FILE)
 	// in place of Fd; a Direct READ or WRITE passes Flags as its RWF_* flags.
-	// Only ChainDirect accepts such ops.
+	// Do and Chain refuse such ops.
 	Direct bool
 
 	// Res is the result, filled in by the loop.
