@@ -1,10 +1,6 @@
 package sched
 
 import (
-	"errors"
-
-	"golang.org/x/sys/unix"
-
 	"github.com/uringfs/uring/internal/ring"
 )
 
@@ -87,16 +83,7 @@ func (l *Loop) Await(lane Lane, ready func() bool) bool {
 			s.kwait.Store(false)
 			continue
 		}
-		if s.efdOn {
-			// The completions come to this thread, not through the
-			// eventfd to the worker.
-			s.efdOn = false
-			s.r.SetEventfdEnabled(false)
-		}
-		s.l.ctr().kernelWaits.Add(1)
-		_, err := s.r.Enter(0, 1, ring.EnterGetEvents)
-		s.kwait.Store(false)
-		if err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EINTR) {
+		if !s.sleepLocked() {
 			break
 		}
 	}

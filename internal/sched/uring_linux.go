@@ -453,16 +453,7 @@ func (s *shard) kernelWait(ops []*Op) bool {
 			s.kwait.Store(false)
 			break
 		}
-		if s.efdOn {
-			// The wake-up comes from the kernel to this thread, not
-			// through the eventfd to the worker.
-			s.efdOn = false
-			s.r.SetEventfdEnabled(false)
-		}
-		s.l.ctr().kernelWaits.Add(1)
-		_, err := s.r.Enter(0, 1, ring.EnterGetEvents)
-		s.kwait.Store(false)
-		if err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EBUSY) {
+		if !s.sleepLocked() {
 			break
 		}
 	}
@@ -470,6 +461,22 @@ func (s *shard) kernelWait(ops []*Op) bool {
 	s.enterMu.Unlock()
 	s.combine()
 	return completed
+}
+
+// sleepLocked sleeps in io_uring_enter until the ring has a completion;
+// the caller holds enterMu and has set kwait, which it clears. It reports
+// false if the ring refused the wait for good.
+func (s *shard) sleepLocked() bool {
+	if s.efdOn {
+		// The wake-up comes from the kernel to this thread, not through
+		// the eventfd to the worker.
+		s.efdOn = false
+		s.r.SetEventfdEnabled(false)
+	}
+	s.l.ctr().kernelWaits.Add(1)
+	_, err := s.r.Enter(0, 1, ring.EnterGetEvents)
+	s.kwait.Store(false)
+	return err == nil || errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EBUSY)
 }
 
 // turnLocked is one turn of the loop: submit, reap, and decide whether the
