@@ -183,6 +183,49 @@ type group struct {
 	entries   []*entry
 	chain     bool
 	submitted bool
+	linked    *LinkedFile // the file the chain opened, if it did
+}
+
+// LinkedFile is a file that a chain opens for the operations that follow
+// the open in that chain, so that open, read and close (or open, write,
+// sync and close) go to the kernel together as one linked chain, in one
+// io_uring_enter, and a failed step cancels the rest as every chain does.
+// On io_uring the file never enters the process's descriptor table: it
+// lives in a direct descriptor slot of the ring for as long as the chain
+// runs. It cannot outlive its chain: when the chain ends, however it ends,
+// the file is closed if the chain did not close it. Use OpenFile for a File
+// to keep.
+//
+// Its methods add operations to the chain it was opened in, after those
+// already there, and must be called before the batch's Submit. Their
+// handles report what the File methods of the same name report (errors
+// are *fs.PathError with the name given to OpenLinked), with one
+// difference that linking brings: a write that transfers less than asked
+// ends the chain instead of being continued, and reports io.ErrShortWrite.
+type LinkedFile struct {
+	chain  *Batch // the chain it was opened in
+	name   string
+	flag   int
+	opened *Pending[struct{}]
+	file   *File // the open file, where a goroutine runs the chain (batch_other.go)
+}
+
+// Opened returns the handle of the open: it fails as OpenFile would.
+func (lf *LinkedFile) Opened() *Pending[struct{}] { return lf.opened }
+
+// Name returns the name given to OpenLinked.
+func (lf *LinkedFile) Name() string { return lf.name }
+
+// linkIn records lf as the file of its chain b, which may open only one.
+func (b *Batch) linkIn(lf *LinkedFile) {
+	if b.chain == nil {
+		panic("uringfs: OpenLinked called on a batch; call it on a chain (Batch.Chain)")
+	}
+	if b.chain.linked != nil {
+		panic("uringfs: a chain opens at most one LinkedFile")
+	}
+	b.chain.linked = lf
+	lf.chain = b
 }
 
 // readyQueue holds completed handles until WaitAny takes them. Completions

@@ -4,11 +4,12 @@ package uringfs
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 )
 
 // Without io_uring, a Batch runs its operations on a bounded set of
@@ -16,8 +17,9 @@ import (
 // and errors are those of os. A chain runs on one goroutine, in order, and
 // stops at the first failure.
 
-// errChainBroken is the error of an operation whose chain failed before it.
-var errChainBroken = errors.New("operation canceled: an earlier operation of its chain failed")
+// errChainBroken is the error of an operation whose chain failed before it;
+// it wraps ECANCELED, as io_uring reports such an operation.
+var errChainBroken = fmt.Errorf("an earlier operation of its chain failed: %w", syscall.ECANCELED)
 
 // entry is one operation of a batch.
 type entry struct {
@@ -86,6 +88,10 @@ func (b *Batch) submit(ctx context.Context, groups []*group) error {
 					if !e.run(ctx) && g.chain {
 						broken = true
 					}
+				}
+				if lf := g.linked; lf != nil && lf.file != nil {
+					lf.file.Close() // the chain did not close it
+					lf.file = nil
 				}
 				<-workSem
 			}
@@ -208,5 +214,76 @@ func (b *Batch) ReadFile(name string) *Pending[[]byte] {
 	}
 	e.abort = func(err error) { h.finish(nil, &fs.PathError{Op: "open", Path: name, Err: err}) }
 	b.add(e, h)
+	return h
+}
+
+// OpenLinked adds to the chain b an open of the named file with flag and
+// perm, as OpenFile takes them, and returns the file for the operations
+// that follow in the chain. b must be a chain (Batch.Chain), and a chain
+// opens at most one file.
+func (b *Batch) OpenLinked(name string, flag int, perm fs.FileMode) *LinkedFile {
+	lf := &LinkedFile{name: name, flag: flag}
+	b.linkIn(lf)
+	lf.opened = addLinked(lf, "open", func(ctx context.Context) (struct{}, error) {
+		f, err := OpenFileContext(ctx, name, flag, perm)
+		if err == nil {
+			lf.file = f
+		}
+		return struct{}{}, err
+	})
+	return lf
+}
+
+// ReadAt adds to the chain a read of len(p) bytes at off: the handle's
+// result is what File.ReadAt returns (io.EOF when the file ends first,
+// which also ends the chain).
+func (lf *LinkedFile) ReadAt(p []byte, off int64) *Pending[int] {
+	return addLinked(lf, "read", func(ctx context.Context) (int, error) { return lf.file.ReadAtContext(ctx, p, off) })
+}
+
+// WriteAt adds to the chain a write of p at off: the handle's result is
+// what File.WriteAt returns.
+func (lf *LinkedFile) WriteAt(p []byte, off int64) *Pending[int] {
+	return addLinked(lf, "write", func(ctx context.Context) (int, error) { return lf.file.WriteAtContext(ctx, p, off) })
+}
+
+// Sync adds to the chain an fsync of the file, as File.Sync.
+func (lf *LinkedFile) Sync() *Pending[struct{}] {
+	return addLinked(lf, "sync", func(context.Context) (struct{}, error) { return struct{}{}, lf.file.Sync() })
+}
+
+// Close adds to the chain the close of the file. Without it the file is
+// closed when the chain ends.
+func (lf *LinkedFile) Close() *Pending[struct{}] {
+	return addLinked(lf, "close", func(context.Context) (struct{}, error) {
+		err := lf.file.Close()
+		lf.file = nil
+		return struct{}{}, err
+	})
+}
+
+// addLinked adds to lf's chain an operation that run performs on the
+// chain's goroutine.
+func addLinked[T any](lf *LinkedFile, opName string, run func(ctx context.Context) (T, error)) *Pending[T] {
+	h := newPending[T]()
+	e := newEntry(h)
+	var zero T
+	e.run = func(ctx context.Context) bool {
+		return withCancel(ctx, h, func(ctx context.Context) bool {
+			if err := ctx.Err(); err != nil {
+				h.finish(zero, &fs.PathError{Op: opName, Path: lf.name, Err: err})
+				return false
+			}
+			if opName != "open" && lf.file == nil {
+				h.finish(zero, &fs.PathError{Op: opName, Path: lf.name, Err: fs.ErrClosed})
+				return false
+			}
+			v, err := run(ctx)
+			h.finish(v, err)
+			return err == nil
+		})
+	}
+	e.abort = func(err error) { h.finish(zero, &fs.PathError{Op: opName, Path: lf.name, Err: err}) }
+	lf.chain.add(e, h)
 	return h
 }

@@ -2,10 +2,12 @@ package uringfs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 
 	"github.com/uringfs/uring/uringfs"
 )
@@ -204,6 +206,38 @@ func ExampleBatch_Chain() {
 	fmt.Println(w.Err() != nil, s.Err() != nil)
 	// Output:
 	// true true
+}
+
+// A chain opens a file for its own later steps: open, read and close go to
+// the kernel together, and a step that fails cancels the rest.
+func ExampleBatch_OpenLinked() {
+	dir, names := exampleDir()
+	defer os.RemoveAll(dir)
+
+	b := uringfs.NewBatch()
+	heads := make([][]byte, 2)
+	var reads []*uringfs.Pending[int]
+	for i, name := range []string{names[1], filepath.Join(dir, "missing")} {
+		heads[i] = make([]byte, 3)
+		f := b.Chain().OpenLinked(name, os.O_RDONLY, 0)
+		reads = append(reads, f.ReadAt(heads[i], 0))
+		f.Close()
+	}
+	if err := b.Submit(context.Background()); err != nil {
+		fmt.Println(err)
+		return
+	}
+	b.Wait()
+	for i, r := range reads {
+		if _, err := r.Wait(); err != nil {
+			fmt.Println("not read:", errors.Is(err, syscall.ECANCELED))
+			continue
+		}
+		fmt.Printf("%s\n", heads[i])
+	}
+	// Output:
+	// bet
+	// not read: true
 }
 
 // ReadFiles reads many files with one goroutine; results come as files
