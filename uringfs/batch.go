@@ -18,7 +18,8 @@ import (
 // File.WriteAtAsync, OpenFileAsync, StatAsync, ReadFileAsync) start an
 // operation and return at once with a *Pending handle; a Batch queues many
 // operations, optionally in linked chains, and submits them together with
-// one io_uring_enter; ReadFiles reads many files with their opens, reads and
+// one io_uring_enter (a chain can open a file for its own later steps:
+// Batch.OpenLinked); ReadFiles reads many files with their opens, reads and
 // closes in flight together. On the io_uring backend no goroutine is spent
 // per operation: the completion is signalled by whoever reaps it. On the
 // syscall backend, and on systems other than Linux, the same API runs the
