@@ -32,8 +32,9 @@ const (
 // TestSoak runs 256 goroutines for a bounded time over 1,000 files: each
 // turn opens a file, does a few reads (checked against a model of the
 // file), writes (applied to the model), stats, reads at the file offset,
-// and reads and writes whose context is cancelled while they run, then
-// closes it. At the end every file's SHA-256 must equal its model's, and
+// reads and writes whose context is cancelled while they run, a Batch of
+// reads with a linked open-read-close of the same file beside them, and
+// linked open-write-close chains, then closes it. At the end every file's SHA-256 must equal its model's, and
 // the process must hold no more goroutines or descriptors than before and
 // about the same heap.
 func TestSoak(t *testing.T) {
@@ -67,8 +68,9 @@ func TestSoak(t *testing.T) {
 
 	gsBefore, fdsBefore, heapBefore := soakSample()
 
-	var counts [8]atomic.Int64 // open, close, readat, writeat, stat, read, cancelled read, cancelled write
-	labels := [...]string{"open", "close", "readat", "writeat", "stat", "read", "cancelled read", "cancelled write"}
+	var counts [10]atomic.Int64
+	labels := [...]string{"open", "close", "readat", "writeat", "stat", "read", "cancelled read", "cancelled write",
+		"batch read", "linked write"}
 	var failed atomic.Bool
 	fail := func(format string, args ...any) {
 		failed.Store(true)
@@ -96,7 +98,7 @@ func TestSoak(t *testing.T) {
 				for k := rng.IntN(4) + 1; k > 0; k-- {
 					off := rng.IntN(maxOff)
 					n := rng.IntN(len(buf)) + 1
-					switch op := rng.IntN(10); {
+					switch op := rng.IntN(12); {
 					case op < 3: // ReadAt, checked
 						got, err := f.ReadAt(buf[:n], int64(off))
 						counts[2].Add(1)
@@ -137,7 +139,7 @@ func TestSoak(t *testing.T) {
 						if err != nil && err != io.EOF && !errors.Is(err, context.Canceled) {
 							fail("file %d cancelled ReadAt = %v", i, err)
 						}
-					default: // WriteAt cancelled in flight: each byte is old or new, nothing beyond
+					case op < 10: // WriteAt cancelled in flight: each byte is old or new, nothing beyond
 						ctx, cancel := context.WithCancel(context.Background())
 						p := soakBytes(rng, n)
 						go cancel()
@@ -156,6 +158,53 @@ func TestSoak(t *testing.T) {
 							fail("file %d cancelled WriteAt(%d, %d): %s", i, n, off, msg)
 						}
 						m.data = disk
+					case op < 11: // a Batch of ReadAts, and a linked open, ReadAt, close of the same file
+						b := uringfs.NewBatch()
+						type want struct {
+							h   *uringfs.Pending[int]
+							buf []byte
+							off int
+						}
+						var reads []want
+						for j := rng.IntN(4) + 1; j > 0; j-- {
+							w := want{buf: make([]byte, rng.IntN(initSize)+1), off: rng.IntN(maxOff)}
+							w.h = b.ReadAt(f, w.buf, int64(w.off))
+							reads = append(reads, w)
+						}
+						lf := b.Chain().OpenLinked(name(i), os.O_RDONLY, 0)
+						lw := want{buf: make([]byte, rng.IntN(initSize)+1), off: rng.IntN(maxOff)}
+						lw.h = lf.ReadAt(lw.buf, int64(lw.off))
+						lf.Close()
+						reads = append(reads, lw)
+						if err := b.Submit(context.Background()); err != nil {
+							fail("file %d batch Submit: %v", i, err)
+						}
+						for h := b.WaitAny(); h != nil; h = b.WaitAny() {
+						}
+						for _, w := range reads {
+							got, err := w.h.Wait()
+							exp := soakSlice(m.data, w.off, len(w.buf))
+							if got != len(exp) || !bytes.Equal(w.buf[:got], exp) || (got < len(w.buf)) != (err == io.EOF) || (err != nil && err != io.EOF) {
+								fail("file %d batch ReadAt(%d, %d) = %d, %v; model has %d bytes there", i, len(w.buf), w.off, got, err, len(exp))
+							}
+						}
+						counts[8].Add(1)
+					default: // a linked open, WriteAt, close
+						p := soakBytes(rng, n)
+						b := uringfs.NewBatch()
+						lf := b.Chain().OpenLinked(name(i), os.O_WRONLY, 0)
+						w := lf.WriteAt(p, int64(off))
+						lf.Close()
+						b.Submit(context.Background())
+						if err := b.Wait(); err != nil {
+							fail("file %d linked WriteAt(%d, %d): %v", i, n, off, err)
+							break
+						}
+						if got, _ := w.Wait(); got != n {
+							fail("file %d linked WriteAt(%d, %d) = %d", i, n, off, got)
+						}
+						counts[9].Add(1)
+						m.data = soakApply(m.data, p, off)
 					}
 				}
 				if err := f.Close(); err != nil {
