@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -251,6 +252,82 @@ func BenchmarkReadFiles(b *testing.B) {
 						return
 					}
 					if _, err := os.ReadFile(names[i%int64(len(names))]); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "files/s")
+	})
+}
+
+// BenchmarkLinkedRead: the first 4 KiB of each of 10,000 cached files,
+// through a chain per file (OpenLinked, ReadAt, Close) with 32 chains per
+// Batch from one goroutine per P (as ReadFiles runs one driver per P), and
+// through os.Open, ReadAt, Close from 64 goroutines. One op is one file.
+func BenchmarkLinkedRead(b *testing.B) {
+	names := smallFiles(b)
+	const perBatch = 32
+	b.Run("uringfs-chains-GOMAXPROCS-goroutines", func(b *testing.B) {
+		b.SetBytes(4096)
+		c0 := uringfs.LoopCounters()
+		t0 := time.Now()
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				bufs := make([][]byte, perBatch)
+				for i := range bufs {
+					bufs[i] = make([]byte, 4096)
+				}
+				for {
+					first := int(next.Add(perBatch)) - perBatch
+					if first >= b.N {
+						return
+					}
+					batch := uringfs.NewBatch()
+					for j := range min(perBatch, b.N-first) {
+						lf := batch.Chain().OpenLinked(names[(first+j)%len(names)], os.O_RDONLY, 0)
+						lf.ReadAt(bufs[j], 0)
+						lf.Close()
+					}
+					batch.Submit(bg)
+					if err := batch.Wait(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "files/s")
+		reportLoop(b, c0)
+	})
+	b.Run("os-Open-ReadAt-Close-64goroutines", func(b *testing.B) {
+		b.SetBytes(4096)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		t0 := time.Now()
+		for range 64 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := make([]byte, 4096)
+				for {
+					i := next.Add(1) - 1
+					if i >= int64(b.N) {
+						return
+					}
+					f, err := os.Open(names[i%int64(len(names))])
+					if err == nil {
+						_, err = f.ReadAt(buf, 0)
+						f.Close()
+					}
+					if err != nil {
 						b.Error(err)
 						return
 					}
