@@ -64,7 +64,7 @@ type Pending[T any] struct {
 	val       T
 	err       error
 	cancelled atomic.Bool
-	cancelFn  atomic.Pointer[func()]     // how to cancel what is in flight now
+	cancelFn  atomic.Pointer[cancelRef]  // how to cancel what is in flight now
 	queue     atomic.Pointer[readyQueue] // the batch's completion queue, once submitted
 }
 
@@ -117,33 +117,66 @@ func (p *Pending[T]) Cancel() {
 	if p.cancelled.Swap(true) {
 		return
 	}
-	if fn := p.cancelFn.Load(); fn != nil {
-		(*fn)()
+	if c := p.cancelFn.Load(); c != nil {
+		c.cancel()
+	}
+}
+
+// cancelRef is how to cancel what a Pending has in flight: fn, or else
+// op i of the flight op. A batch's submission makes its refs in one slice,
+// rather than a closure for each operation.
+type cancelRef struct {
+	fn func()
+	op opCanceller
+	i  int
+}
+
+// opCanceller cancels one operation of a set submitted together.
+type opCanceller interface{ CancelOp(i int) }
+
+func (c *cancelRef) cancel() {
+	if c.fn != nil {
+		c.fn()
+	} else if c.op != nil {
+		c.op.CancelOp(c.i)
 	}
 }
 
 // setCancel installs fn as the way to cancel what is in flight now, and
 // calls it if Cancel came first.
 func (p *Pending[T]) setCancel(fn func()) {
-	p.cancelFn.Store(&fn)
+	p.cancelFn.Store(&cancelRef{fn: fn})
 	if p.cancelled.Load() {
 		fn()
 	}
 }
 
-// installCancel is setCancel unless another way is installed already (a
-// continuation that overtook the submitter) or the operation is done.
-func (p *Pending[T]) installCancel(fn func()) {
-	if p.cancelFn.CompareAndSwap(nil, &fn) && p.cancelled.Load() {
-		fn()
+// installCancel installs c unless another way is installed already (a
+// continuation that overtook the submitter) or the operation is done, and
+// calls it if Cancel came first.
+func (p *Pending[T]) installCancel(c *cancelRef) {
+	if p.cancelFn.CompareAndSwap(nil, c) && p.cancelled.Load() {
+		c.cancel()
 	}
 }
 
-var noCancel = func() {}
+// noCancel is the cancelRef of a finished operation.
+var noCancel = &cancelRef{}
+
+// pendingCtl is what a batch needs of a Pending of any result type.
+type pendingCtl interface {
+	Handle
+	// setQueue makes the handle report its completion to q.
+	setQueue(q *readyQueue)
+	// installCancel sets how to cancel the operation once submitted.
+	installCancel(c *cancelRef)
+}
+
+func (p *Pending[T]) setQueue(q *readyQueue) { p.queue.Store(q) }
 
 func (p *Pending[T]) finish(v T, err error) {
 	p.val, p.err = v, err
-	p.cancelFn.Store(&noCancel)
+	p.cancelFn.Store(noCancel)
 	close(p.done)
 	if q := p.queue.Load(); q != nil {
 		q.push(p)
@@ -333,7 +366,6 @@ func (b *Batch) root() *Batch {
 // add records e, whose handle is h.
 func (b *Batch) add(e *entry, h Handle) {
 	root := b.root()
-	e.h = h
 	if b.chain != nil {
 		if b.chain.submitted {
 			panic("uringfs: operation added to a chain whose batch was submitted")
@@ -370,7 +402,7 @@ func (b *Batch) Submit(ctx context.Context) error {
 	for _, g := range groups {
 		g.submitted = true
 		for _, e := range g.entries {
-			e.setQueue(&b.queue)
+			e.h.setQueue(&b.queue)
 			w := b.waiting[e.h]
 			w.submitted = true
 			b.waiting[e.h] = w

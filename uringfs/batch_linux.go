@@ -25,7 +25,7 @@ import (
 
 // entry is one operation of a batch.
 type entry struct {
-	h  Handle
+	h  pendingCtl
 	op *sched.Op
 	// start takes the references the op needs and reports whether it is to
 	// be submitted; when not, it has completed the handle itself (an
@@ -37,19 +37,15 @@ type entry struct {
 	// (the submission failed, or an earlier op of its chain did).
 	fail func(err error)
 	// abort completes an entry that was never started, with a raw error.
-	abort    func(err error)
-	failed   bool
-	setQueue func(*readyQueue)
-	install  func(cancel func())
-	rf       *readFileOp // set for a ReadFile
+	abort  func(err error)
+	failed bool
+	// install, if set, replaces h.installCancel (ReadFile cancels its
+	// later steps too).
+	install func(cancel func())
+	rf      *readFileOp // set for a ReadFile
 }
 
-func newEntry[T any](p *Pending[T]) *entry {
-	return &entry{
-		setQueue: func(q *readyQueue) { p.queue.Store(q) },
-		install:  p.installCancel,
-	}
-}
+func newEntry[T any](p *Pending[T]) *entry { return &entry{h: p} }
 
 // cancelCause is the error a cancelled operation reports: the context's,
 // or context.Canceled for Pending.Cancel; nil if it was not cancelled.
@@ -183,8 +179,14 @@ func (b *Batch) submit(ctx context.Context, groups []*group) error {
 		}
 		return err
 	}
+	refs := make([]cancelRef, len(ents))
 	for i, e := range ents {
-		e.install(func() { fl.CancelOp(i) })
+		refs[i] = cancelRef{op: fl, i: i}
+		if e.install != nil {
+			e.install(refs[i].cancel)
+		} else {
+			e.h.installCancel(&refs[i])
+		}
 	}
 	return nil
 }

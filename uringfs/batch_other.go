@@ -23,17 +23,14 @@ var errChainBroken = fmt.Errorf("an earlier operation of its chain failed: %w", 
 
 // entry is one operation of a batch.
 type entry struct {
-	h Handle
+	h pendingCtl
 	// run performs the operation and completes the handle; it reports
 	// whether the operation succeeded, for the chain it is part of.
-	run      func(ctx context.Context) bool
-	abort    func(err error)
-	setQueue func(*readyQueue)
+	run   func(ctx context.Context) bool
+	abort func(err error)
 }
 
-func newEntry[T any](p *Pending[T]) *entry {
-	return &entry{setQueue: func(q *readyQueue) { p.queue.Store(q) }}
-}
+func newEntry[T any](p *Pending[T]) *entry { return &entry{h: p} }
 
 // withCancel runs fn with a context that p's Cancel cancels.
 func withCancel[T any](ctx context.Context, p *Pending[T], fn func(ctx context.Context) bool) bool {
