@@ -350,10 +350,21 @@ func NewBatch() *Batch {
 // it has no Submit, Wait or WaitAny of its own, and takes no operations
 // after that Submit.
 func (b *Batch) Chain() *Batch {
-	g := &group{chain: true}
+	c := &chainBox{}
+	c.g.chain = true
+	c.g.entries = c.first[:0]
 	root := b.root()
-	root.groups = append(root.groups, g)
-	return &Batch{parent: root, chain: g}
+	root.groups = append(root.groups, &c.g)
+	c.b.parent, c.b.chain = root, &c.g
+	return &c.b
+}
+
+// chainBox is a chain's Batch and group in one allocation, with room for
+// the entries of a short chain.
+type chainBox struct {
+	b     Batch
+	g     group
+	first [4]*entry
 }
 
 func (b *Batch) root() *Batch {

@@ -43,9 +43,52 @@ type entry struct {
 	// later steps too).
 	install func(cancel func())
 	rf      *readFileOp // set for a ReadFile
+	// impl, if set, stands for start, end, fail and abort: an operation
+	// that keeps its entry, op and handle in one allocation (LinkedFile's).
+	impl entryImpl
+}
+
+// entryImpl is an entry's behaviour as methods; see entry's fields of the
+// same names.
+type entryImpl interface {
+	start(ctx context.Context, l *sched.Loop) bool
+	end(ctx context.Context)
+	fail(err error)
+	abort(err error)
 }
 
 func newEntry[T any](p *Pending[T]) *entry { return &entry{h: p} }
+
+func (e *entry) runStart(ctx context.Context, l *sched.Loop) bool {
+	if e.impl != nil {
+		return e.impl.start(ctx, l)
+	}
+	return e.start(ctx, l)
+}
+
+func (e *entry) runEnd(ctx context.Context) {
+	if e.impl != nil {
+		e.impl.end(ctx)
+		return
+	}
+	e.end(ctx)
+}
+
+func (e *entry) runFail(err error) {
+	if e.impl != nil {
+		e.impl.fail(err)
+		return
+	}
+	e.fail(err)
+}
+
+func (e *entry) runAbort(err error) {
+	if e.impl != nil {
+		e.impl.abort(err)
+		return
+	}
+	e.abort(err)
+}
 
 // cancelCause is the error a cancelled operation reports: the context's,
 // or context.Canceled for Pending.Cancel; nil if it was not cancelled.
@@ -101,6 +144,11 @@ func (q *readyQueue) awaitKernel(ready func() bool) bool {
 
 // awaitDone is awaitKernel until done is closed.
 func (q *readyQueue) awaitDone(done <-chan struct{}) {
+	select {
+	case <-done:
+		return // the common case in Wait: no closure to make
+	default:
+	}
 	closed := func() bool {
 		select {
 		case <-done:
@@ -109,9 +157,7 @@ func (q *readyQueue) awaitDone(done <-chan struct{}) {
 			return false
 		}
 	}
-	if !closed() {
-		q.awaitKernel(closed)
-	}
+	q.awaitKernel(closed)
 }
 
 func (b *Batch) submit(ctx context.Context, groups []*group) error {
@@ -129,10 +175,10 @@ func (b *Batch) submit(ctx context.Context, groups []*group) error {
 		for _, e := range g.entries {
 			switch {
 			case err != nil:
-				e.abort(err)
+				e.runAbort(err)
 			case broken:
-				e.abort(unix.ECANCELED)
-			case !e.start(ctx, l):
+				e.runAbort(unix.ECANCELED)
+			case !e.runStart(ctx, l):
 				broken = g.chain && e.failed
 			default:
 				ops = append(ops, e.op)
@@ -172,10 +218,10 @@ func (b *Batch) submit(ctx context.Context, groups []*group) error {
 			e.rf.lane = b.queue.lane
 		}
 	}
-	fl, err := l.StartOn(ctx, b.queue.lane, ops, links, func(i int) { ents[i].end(ctx) })
+	fl, err := l.StartOn(ctx, b.queue.lane, ops, links, func(i int) { ents[i].runEnd(ctx) })
 	if err != nil {
 		for _, e := range ents {
-			e.fail(err)
+			e.runFail(err)
 		}
 		return err
 	}

@@ -29,12 +29,13 @@ var errLinkedTooLarge = errors.New("uringfs: a linked read or write transfers at
 // opens at most one file.
 func (b *Batch) OpenLinked(name string, flag int, perm fs.FileMode) *LinkedFile {
 	lf := &LinkedFile{name: name, flag: flag}
+	b.linkIn(lf)
 	// A direct descriptor is in no process table, so it has no
 	// close-on-exec flag; the kernel refuses one.
-	op := &sched.Op{Code: ring.OpOpenat, Fd: unix.AT_FDCWD, Path: name,
-		Flags: uint32(flag &^ unix.O_CLOEXEC), Mode: syscallMode(perm)}
-	b.linkIn(lf)
-	lf.opened = addLinked(b, lf, "open", op, nil, func(int32) (struct{}, error) { return struct{}{}, nil })
+	s := lf.newCtl(linkOpen, ring.OpOpenat)
+	s.op.Fd, s.op.Path = unix.AT_FDCWD, name
+	s.op.Flags, s.op.Mode = uint32(flag&^unix.O_CLOEXEC), syscallMode(perm)
+	lf.opened = s.add()
 	return lf
 }
 
@@ -43,22 +44,14 @@ func (b *Batch) OpenLinked(name string, flag int, perm fs.FileMode) *LinkedFile 
 // which also ends the chain). p belongs to the kernel until the handle is
 // done.
 func (lf *LinkedFile) ReadAt(p []byte, off int64) *Pending[int] {
-	op := &sched.Op{Code: ring.OpRead, Buf: p, Off: off}
-	check := func() (bool, error) {
-		switch {
-		case off < 0:
-			return false, &fs.PathError{Op: "readat", Path: lf.name, Err: errors.New("negative offset")}
-		case len(p) > sched.MaxRW:
-			return false, &fs.PathError{Op: "read", Path: lf.name, Err: errLinkedTooLarge}
-		}
-		return len(p) == 0, nil
+	var pre error
+	switch {
+	case off < 0:
+		pre = &fs.PathError{Op: "readat", Path: lf.name, Err: errors.New("negative offset")}
+	case len(p) > sched.MaxRW:
+		pre = &fs.PathError{Op: "read", Path: lf.name, Err: errLinkedTooLarge}
 	}
-	return addLinked(lf.chain, lf, "read", op, check, func(res int32) (int, error) {
-		if int(res) < len(p) {
-			return int(res), io.EOF
-		}
-		return int(res), nil
-	})
+	return lf.addRW(linkRead, ring.OpRead, p, off, pre)
 }
 
 // WriteAt adds to the chain a write of p at off: the handle's result is
@@ -66,84 +59,146 @@ func (lf *LinkedFile) ReadAt(p []byte, off int64) *Pending[int] {
 // reports io.ErrShortWrite (and ends the chain) rather than being
 // continued. p belongs to the kernel until the handle is done.
 func (lf *LinkedFile) WriteAt(p []byte, off int64) *Pending[int] {
-	op := &sched.Op{Code: ring.OpWrite, Buf: p, Off: off}
-	check := func() (bool, error) {
-		switch {
-		case lf.flag&unix.O_APPEND != 0:
-			return false, errWriteAtInAppendMode
-		case off < 0:
-			return false, &fs.PathError{Op: "writeat", Path: lf.name, Err: errors.New("negative offset")}
-		case len(p) > sched.MaxRW:
-			return false, &fs.PathError{Op: "write", Path: lf.name, Err: errLinkedTooLarge}
-		}
-		return len(p) == 0, nil
+	var pre error
+	switch {
+	case lf.flag&unix.O_APPEND != 0:
+		pre = errWriteAtInAppendMode
+	case off < 0:
+		pre = &fs.PathError{Op: "writeat", Path: lf.name, Err: errors.New("negative offset")}
+	case len(p) > sched.MaxRW:
+		pre = &fs.PathError{Op: "write", Path: lf.name, Err: errLinkedTooLarge}
 	}
-	return addLinked(lf.chain, lf, "write", op, check, func(res int32) (int, error) {
-		if int(res) < len(p) {
-			return int(res), &fs.PathError{Op: "write", Path: lf.name, Err: io.ErrShortWrite}
-		}
-		return int(res), nil
-	})
+	return lf.addRW(linkWrite, ring.OpWrite, p, off, pre)
 }
 
 // Sync adds to the chain an fsync of the file, as File.Sync.
 func (lf *LinkedFile) Sync() *Pending[struct{}] {
-	op := &sched.Op{Code: ring.OpFsync}
-	return addLinked(lf.chain, lf, "sync", op, nil, func(int32) (struct{}, error) { return struct{}{}, nil })
+	return lf.newCtl(linkSync, ring.OpFsync).add()
 }
 
 // Close adds to the chain the close of the file. Without it the file is
 // closed when the chain ends; with it, its error (as File.Close reports
 // one) is the handle's.
 func (lf *LinkedFile) Close() *Pending[struct{}] {
-	op := &sched.Op{Code: ring.OpClose}
-	return addLinked(lf.chain, lf, "close", op, nil, func(int32) (struct{}, error) { return struct{}{}, nil })
+	return lf.newCtl(linkClose, ring.OpClose).add()
 }
 
-// addLinked adds op, on lf's slot, to the chain b. check, if not nil,
-// runs at Submit: an error fails the handle and ends the chain there,
-// skip completes the handle with the zero result and leaves the op out.
-// result turns a non-negative op.Res into the handle's result.
-func addLinked[T any](b *Batch, lf *LinkedFile, opName string, op *sched.Op, check func() (skip bool, err error),
-	result func(res int32) (T, error)) *Pending[T] {
-	h := newPending[T]()
-	e := newEntry(h)
-	op.Direct = true
-	e.op = op
-	var zero T
-	wrap := func(err error) error { return &fs.PathError{Op: opName, Path: lf.name, Err: err} }
-	e.start = func(context.Context, *sched.Loop) bool {
-		if check == nil {
-			return true
-		}
-		skip, err := check()
-		switch {
-		case err != nil:
-			e.failed = true
-			h.finish(zero, err)
-			return false
-		case skip:
-			h.finish(zero, nil)
-			return false
-		}
-		return true
-	}
-	e.fail = func(err error) { h.finish(zero, wrap(err)) }
-	e.abort = e.fail
-	e.end = func(ctx context.Context) {
-		res := op.Res
-		if res >= 0 {
-			h.finish(result(res))
-			return
-		}
-		if interrupted(res) {
-			if cause := cancelCause(ctx, h); cause != nil {
-				h.finish(zero, wrap(cause))
-				return
-			}
-		}
-		h.finish(zero, wrap(syscall.Errno(-res)))
-	}
-	b.add(e, h)
-	return h
+// linkedKind says which LinkedFile operation a step is.
+type linkedKind uint8
+
+const (
+	linkOpen linkedKind = iota
+	linkRead
+	linkWrite
+	linkSync
+	linkClose
+)
+
+var linkedOpNames = [...]string{"open", "read", "write", "sync", "close"}
+
+// linkedStep is what every LinkedFile operation holds: its batch entry
+// and its op, allocated together with its handle (linkedRW, linkedCtl)
+// rather than as a handle, an entry, an op and a closure for each of
+// start, end and fail.
+type linkedStep struct {
+	e    entry
+	op   sched.Op
+	lf   *LinkedFile
+	kind linkedKind
 }
+
+func (s *linkedStep) wrap(err error) error {
+	return &fs.PathError{Op: linkedOpNames[s.kind], Path: s.lf.name, Err: err}
+}
+
+// resErr is the error of a negative op.Res; cause is why the handle was
+// cancelled, if it was.
+func (s *linkedStep) resErr(res int32, cause error) error {
+	if interrupted(res) && cause != nil {
+		return s.wrap(cause)
+	}
+	return s.wrap(syscall.Errno(-res))
+}
+
+// linkedRW is a LinkedFile's ReadAt or WriteAt.
+type linkedRW struct {
+	linkedStep
+	h    Pending[int]
+	size int   // bytes asked
+	pre  error // an argument error, found when it was added
+}
+
+func (lf *LinkedFile) addRW(kind linkedKind, code ring.Opcode, p []byte, off int64, pre error) *Pending[int] {
+	s := &linkedRW{size: len(p), pre: pre}
+	s.lf, s.kind = lf, kind
+	s.op.Code, s.op.Buf, s.op.Off, s.op.Direct = code, p, off, true
+	s.h.done = make(chan struct{})
+	s.e.h, s.e.op, s.e.impl = &s.h, &s.op, s
+	lf.chain.add(&s.e, &s.h)
+	return &s.h
+}
+
+// start reports an argument error (which ends the chain there) or an empty
+// buffer (nothing to do) instead of submitting.
+func (s *linkedRW) start(context.Context, *sched.Loop) bool {
+	switch {
+	case s.pre != nil:
+		s.e.failed = true
+		s.h.finish(0, s.pre)
+		return false
+	case s.size == 0:
+		s.h.finish(0, nil)
+		return false
+	}
+	return true
+}
+
+func (s *linkedRW) end(ctx context.Context) {
+	switch res := s.op.Res; {
+	case res < 0:
+		s.h.finish(0, s.resErr(res, cancelCause(ctx, &s.h)))
+	case int(res) >= s.size:
+		s.h.finish(int(res), nil)
+	case s.kind == linkRead:
+		s.h.finish(int(res), io.EOF)
+	default:
+		s.h.finish(int(res), s.wrap(io.ErrShortWrite))
+	}
+}
+
+func (s *linkedRW) fail(err error)  { s.h.finish(0, s.wrap(err)) }
+func (s *linkedRW) abort(err error) { s.fail(err) }
+
+// linkedCtl is a LinkedFile's open, Sync or Close.
+type linkedCtl struct {
+	linkedStep
+	h Pending[struct{}]
+}
+
+// newCtl makes the step; add adds it to the chain once its op is filled.
+func (lf *LinkedFile) newCtl(kind linkedKind, code ring.Opcode) *linkedCtl {
+	s := &linkedCtl{}
+	s.lf, s.kind = lf, kind
+	s.op.Code, s.op.Direct = code, true
+	return s
+}
+
+func (s *linkedCtl) add() *Pending[struct{}] {
+	s.h.done = make(chan struct{})
+	s.e.h, s.e.op, s.e.impl = &s.h, &s.op, s
+	s.lf.chain.add(&s.e, &s.h)
+	return &s.h
+}
+
+func (s *linkedCtl) start(context.Context, *sched.Loop) bool { return true }
+
+func (s *linkedCtl) end(ctx context.Context) {
+	if res := s.op.Res; res < 0 {
+		s.h.finish(struct{}{}, s.resErr(res, cancelCause(ctx, &s.h)))
+		return
+	}
+	s.h.finish(struct{}{}, nil)
+}
+
+func (s *linkedCtl) fail(err error)  { s.h.finish(struct{}{}, s.wrap(err)) }
+func (s *linkedCtl) abort(err error) { s.fail(err) }
