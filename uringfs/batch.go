@@ -103,7 +103,14 @@ func (p *Pending[T]) Err() error {
 // await waits for the operation, inside the kernel on its batch's ring
 // if it can (see readyQueue.awaitKernel).
 func (p *Pending[T]) await() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
 	if q := p.queue.Load(); q != nil {
+		q.lane.BeginWait()
+		defer q.lane.EndWait()
 		q.awaitDone(p.done)
 	}
 	<-p.done
@@ -270,13 +277,24 @@ type readyQueue struct {
 	signal chan struct{} // a token when items may be non-empty
 	// lane is the ring the batch's flights go to, chosen at its first
 	// Submit; the batch's goroutine waits for them there (awaitKernel).
-	lane batchLane
+	lane    batchLane
+	laneSet bool // lane was picked (by the batch's goroutine)
 	// sleeping counts the goroutines that may be asleep in the kernel
 	// waiting for the lane's completions (WaitAny, or Wait on a handle):
 	// a completion that reaches the queue another way must then wake
 	// them.
 	sleeping atomic.Int32
 	ready    func() bool // nonEmpty, made once
+	// inflight counts the submitted operations not yet completed; while
+	// there are any, the queue is one of its lane's owners.
+	inflight atomic.Int32
+}
+
+// addInflight counts n operations about to be submitted.
+func (q *readyQueue) addInflight(n int32) {
+	if q.inflight.Add(n) == n {
+		q.lane.AddOwner()
+	}
 }
 
 func newReadyQueue(q *readyQueue) {
@@ -288,6 +306,9 @@ func (q *readyQueue) push(h Handle) {
 	q.mu.Lock()
 	q.items = append(q.items, h)
 	q.mu.Unlock()
+	if q.inflight.Add(-1) == 0 {
+		q.lane.DropOwner()
+	}
 	select {
 	case q.signal <- struct{}{}:
 	default:
@@ -306,6 +327,11 @@ func (q *readyQueue) nonEmpty() bool {
 }
 
 func (q *readyQueue) pop() Handle {
+	if h, ok := q.tryPop(); ok {
+		return h
+	}
+	q.lane.BeginWait()
+	defer q.lane.EndWait()
 	for {
 		if h, ok := q.tryPop(); ok {
 			return h
@@ -410,6 +436,16 @@ func (b *Batch) Submit(ctx context.Context) error {
 	}
 	groups := b.groups
 	b.groups = nil
+	if len(groups) == 0 {
+		return nil
+	}
+	b.queue.initLane()
+	n := 0
+	for _, g := range groups {
+		n += len(g.entries)
+	}
+	// Counted before any can complete: each completion uncounts one.
+	b.queue.addInflight(int32(n))
 	for _, g := range groups {
 		g.submitted = true
 		for _, e := range g.entries {
@@ -419,9 +455,6 @@ func (b *Batch) Submit(ctx context.Context) error {
 			b.waiting[e.h] = w
 			b.live++
 		}
-	}
-	if len(groups) == 0 {
-		return nil
 	}
 	return b.submit(ctx, groups)
 }
@@ -443,8 +476,12 @@ func (b *Batch) Wait() error {
 	}
 	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.seq, b.seq) })
 	var first error
+	b.queue.lane.BeginWait()
+	defer b.queue.lane.EndWait()
 	for _, it := range items {
-		b.queue.awaitDone(it.h.Done())
+		done := it.h.Done()
+		b.queue.awaitDone(done)
+		<-done
 		if err := it.h.Err(); err != nil && first == nil {
 			first = err
 		}

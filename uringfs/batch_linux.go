@@ -160,13 +160,21 @@ func (q *readyQueue) awaitDone(done <-chan struct{}) {
 	q.awaitKernel(closed)
 }
 
+// initLane picks the batch's ring at its first Submit.
+func (q *readyQueue) initLane() {
+	if q.laneSet {
+		return // completions of earlier submissions read lane: leave it be
+	}
+	q.laneSet = true
+	if l, err := loop(); err == nil {
+		q.lane = l.Lane()
+	}
+}
+
 func (b *Batch) submit(ctx context.Context, groups []*group) error {
 	// A done ctx is reported by Start, after the argument checks of start,
 	// which come first in the synchronous methods too.
 	l, err := loop()
-	if err == nil && b.queue.lane == (batchLane{}) {
-		b.queue.lane = l.Lane()
-	}
 	var ops []*sched.Op
 	var links []bool
 	var ents []*entry

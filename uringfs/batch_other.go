@@ -51,6 +51,21 @@ type batchLane struct{}
 // Wake does nothing: nobody waits in a kernel here.
 func (batchLane) Wake() {}
 
+// AddOwner does nothing here.
+func (batchLane) AddOwner() {}
+
+// DropOwner does nothing here.
+func (batchLane) DropOwner() {}
+
+// BeginWait does nothing here.
+func (batchLane) BeginWait() {}
+
+// EndWait does nothing here.
+func (batchLane) EndWait() {}
+
+// initLane has no lane to pick here.
+func (q *readyQueue) initLane() {}
+
 // awaitKernel reports false: the caller parks on the queue.
 func (q *readyQueue) awaitKernel(func() bool) bool { return false }
 

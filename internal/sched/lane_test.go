@@ -111,6 +111,33 @@ func TestAwait(t *testing.T) {
 		t.Errorf("Wake with nobody asleep submitted a NOP (Wakes +%d)", got)
 	}
 
+	// Another owner of flights on the ring, or another waiter: Await
+	// declines, so that goroutines its sleep would keep off the P run.
+	for _, company := range []struct {
+		name       string
+		begin, end func()
+	}{
+		{"owner", lane.AddOwner, lane.DropOwner},
+		{"waiter", lane.BeginWait, lane.EndWait},
+	} {
+		company.begin()
+		company.begin()
+		declined := make(chan bool, 1)
+		go func() { declined <- l.Await(lane, func() bool { return false }) }()
+		select {
+		case ok := <-declined:
+			if ok {
+				t.Fatalf("Await beside another %s reported ready", company.name)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Await beside another %s went to sleep", company.name)
+			unix.Write(w, []byte{'z'}) // wake it; the flight below then reads 'z'
+			<-declined
+		}
+		company.end()
+		company.end()
+	}
+
 	// A Do caller waits on the ring (parked: the flight's read is in
 	// flight too, so it is not alone): Await declines, and leaves the
 	// reaping to the ring's worker.

@@ -62,6 +62,11 @@ type shard struct {
 	// returning from its wait: kernelWait is for a goroutine alone on
 	// the shard (see there).
 	users atomic.Int32
+	// owners counts the holders of flights in flight on the shard
+	// (Lane.AddOwner), waiters the goroutines waiting for such flights,
+	// parked or not (Lane.BeginWait): Await sleeps in the kernel only for
+	// a goroutine alone on both counts.
+	owners, waiters atomic.Int32
 	// busy mirrors outstanding >= batchDepth for submitters, who read it
 	// without the lock (see submit).
 	busy  atomic.Bool
