@@ -118,6 +118,37 @@ func BenchmarkAsyncRandReadDirect(b *testing.B) {
 			reportLoop(b, c0)
 		})
 	}
+	// 64 goroutines, each with one read in flight through the async face:
+	// the company that a waiter asleep in the kernel would hold back.
+	b.Run("uringfs-64goroutines-ReadAtAsync-Wait", func(b *testing.B) {
+		f, err := uringfs.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		bufs := alignedBlocks(asyncDepth, directBlock)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		c0 := uringfs.LoopCounters()
+		t0 := time.Now()
+		for g := range asyncDepth {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := uint64(g+1) * 0x9E3779B97F4A7C15
+				for next.Add(1) <= int64(b.N) {
+					if _, err := f.ReadAtAsync(bg, bufs[g], randOff(&rng)).Wait(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "IOPS")
+		reportLoop(b, c0)
+	})
 	b.Run("os-64goroutines", func(b *testing.B) {
 		f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
 		if err != nil {
