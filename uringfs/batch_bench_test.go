@@ -126,27 +126,11 @@ func BenchmarkAsyncRandReadDirect(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer f.Close()
-		bufs := alignedBlocks(asyncDepth, directBlock)
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		b.ResetTimer()
 		c0 := uringfs.LoopCounters()
-		t0 := time.Now()
-		for g := range asyncDepth {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rng := uint64(g+1) * 0x9E3779B97F4A7C15
-				for next.Add(1) <= int64(b.N) {
-					if _, err := f.ReadAtAsync(bg, bufs[g], randOff(&rng)).Wait(); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "IOPS")
+		readers64(b, func(buf []byte, off int64) error {
+			_, err := f.ReadAtAsync(bg, buf, off).Wait()
+			return err
+		})
 		reportLoop(b, c0)
 	})
 	b.Run("os-64goroutines", func(b *testing.B) {
@@ -155,27 +139,36 @@ func BenchmarkAsyncRandReadDirect(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer f.Close()
-		bufs := alignedBlocks(asyncDepth, directBlock)
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		b.ResetTimer()
-		t0 := time.Now()
-		for g := range asyncDepth {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rng := uint64(g+1) * 0x9E3779B97F4A7C15
-				for next.Add(1) <= int64(b.N) {
-					if _, err := f.ReadAt(bufs[g], randOff(&rng)); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "IOPS")
+		readers64(b, func(buf []byte, off int64) error {
+			_, err := f.ReadAt(buf, off)
+			return err
+		})
 	})
+}
+
+// readers64 makes b.N random block reads with read from 64 goroutines,
+// each with a buffer of its own, and reports IOPS.
+func readers64(b *testing.B, read func(buf []byte, off int64) error) {
+	bufs := alignedBlocks(asyncDepth, directBlock)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	t0 := time.Now()
+	for g := range asyncDepth {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := uint64(g+1) * 0x9E3779B97F4A7C15
+			for next.Add(1) <= int64(b.N) {
+				if err := read(bufs[g], randOff(&rng)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "IOPS")
 }
 
 // asyncReads makes n random O_DIRECT reads of f, keeping depth in flight
