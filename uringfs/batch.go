@@ -409,7 +409,10 @@ func (b *Batch) add(e *entry, h Handle) {
 		}
 		b.chain.entries = append(b.chain.entries, e)
 	} else {
-		root.groups = append(root.groups, &group{entries: []*entry{e}})
+		// A lone operation is its own group, kept in its entry.
+		e.one[0] = e
+		e.solo.entries = e.one[:]
+		root.groups = append(root.groups, &e.solo)
 	}
 	root.seq++
 	root.waiting[h] = waitInfo{seq: root.seq}

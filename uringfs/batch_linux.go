@@ -46,6 +46,10 @@ type entry struct {
 	// impl, if set, stands for start, end, fail and abort: an operation
 	// that keeps its entry, op and handle in one allocation (LinkedFile's).
 	impl entryImpl
+	// solo is the group of an operation added outside a chain, one its
+	// only entry (Batch.add).
+	solo group
+	one  [1]*entry
 }
 
 // entryImpl is an entry's behaviour as methods; see entry's fields of the
@@ -249,67 +253,7 @@ func (b *Batch) submit(ctx context.Context, groups []*group) error {
 // f.ReadAt(p, off) returns. p belongs to the kernel until the handle is
 // done.
 func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
-	h := newPending[int]()
-	e := newEntry(h)
-	op := &sched.Op{Code: ring.OpRead, Off: off}
-	e.op = op
-	e.start = func(ctx context.Context, l *sched.Loop) bool {
-		if err := f.checkValid("read"); err != nil {
-			e.failed = true
-			h.finish(0, err)
-			return false
-		}
-		if off < 0 {
-			e.failed = true
-			h.finish(0, &fs.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")})
-			return false
-		}
-		if len(p) == 0 {
-			h.finish(0, nil)
-			return false
-		}
-		if err := f.acquire(); err != nil {
-			e.failed = true
-			h.finish(0, f.wrapErr("read", err))
-			return false
-		}
-		op.Fd, op.Buf = f.fd, p[:min(len(p), sched.MaxRW)]
-		return true
-	}
-	done := func(n int, err error) {
-		f.release()
-		h.finish(n, err)
-	}
-	e.fail = func(err error) { done(0, f.wrapErr("read", err)) }
-	e.abort = func(err error) { h.finish(0, wrapFileErr(f, "read", err)) }
-	more := func(ctx context.Context, n int) {
-		continueOn(ctx, h, func(ctx context.Context) {
-			m, err := f.ReadAtContext(ctx, p[n:], off+int64(n))
-			done(n+m, err)
-		})
-	}
-	e.end = func(ctx context.Context) {
-		switch res := op.Res; {
-		case int(res) == len(p):
-			done(len(p), nil)
-		case res > 0:
-			more(ctx, int(res))
-		case res == 0:
-			done(0, io.EOF)
-		case interrupted(res):
-			if cause := cancelCause(ctx, h); cause != nil {
-				done(0, f.wrapErr("read", cause))
-			} else if res == -int32(unix.ECANCELED) {
-				done(0, f.wrapErr("read", closedOr(f, unix.ECANCELED)))
-			} else {
-				more(ctx, 0)
-			}
-		default:
-			done(0, f.wrapErr("read", syscall.Errno(-res)))
-		}
-	}
-	b.add(e, h)
-	return h
+	return b.addRW(f, p, off, false)
 }
 
 // wrapFileErr is f.wrapErr that also works on a nil File, whose methods
@@ -335,72 +279,118 @@ func closedOr(f *File, err error) error {
 // f.WriteAt(p, off) returns. p belongs to the kernel until the handle is
 // done.
 func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
-	h := newPending[int]()
-	e := newEntry(h)
-	op := &sched.Op{Code: ring.OpWrite, Off: off}
-	e.op = op
-	e.start = func(ctx context.Context, l *sched.Loop) bool {
+	return b.addRW(f, p, off, true)
+}
+
+// rwStep is a ReadAt or WriteAt of a batch: its entry, op and handle in
+// one allocation, its start, end and fail as methods (entry.impl).
+type rwStep struct {
+	e     entry
+	h     Pending[int]
+	op    sched.Op
+	f     *File
+	p     []byte
+	off   int64
+	write bool
+}
+
+func (b *Batch) addRW(f *File, p []byte, off int64, write bool) *Pending[int] {
+	s := &rwStep{f: f, p: p, off: off, write: write}
+	s.op.Code, s.op.Off = ring.OpRead, off
+	if write {
+		s.op.Code = ring.OpWrite
+	}
+	s.h.done = make(chan struct{})
+	s.e.h, s.e.op, s.e.impl = &s.h, &s.op, s
+	b.add(&s.e, &s.h)
+	return &s.h
+}
+
+// name is the op name of the step's errors.
+func (s *rwStep) name() string {
+	if s.write {
+		return "write"
+	}
+	return "read"
+}
+
+func (s *rwStep) start(context.Context, *sched.Loop) bool {
+	f := s.f
+	var err error
+	switch {
+	case f.checkValid(s.name()) != nil:
+		err = f.checkValid(s.name())
+	case s.write && f.appendMode:
+		err = errWriteAtInAppendMode
+	case s.off < 0 && s.write:
+		err = &fs.PathError{Op: "writeat", Path: f.name, Err: errors.New("negative offset")}
+	case s.off < 0:
+		err = &fs.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")}
+	case len(s.p) == 0:
+		s.h.finish(0, nil)
+		return false
+	default:
+		if aerr := f.acquire(); aerr != nil {
+			err = f.wrapErr(s.name(), aerr)
+		}
+	}
+	if err != nil {
+		s.e.failed = true
+		s.h.finish(0, err)
+		return false
+	}
+	s.op.Fd, s.op.Buf = f.fd, s.p[:min(len(s.p), sched.MaxRW)]
+	return true
+}
+
+// done completes a started step.
+func (s *rwStep) done(n int, err error) {
+	if s.write && err != nil {
+		n = 0 // as WriteAt: a call that failed part way counts for nothing
+	}
+	s.f.release()
+	s.h.finish(n, err)
+}
+
+func (s *rwStep) fail(err error)  { s.done(0, s.f.wrapErr(s.name(), err)) }
+func (s *rwStep) abort(err error) { s.h.finish(0, wrapFileErr(s.f, s.name(), err)) }
+
+// more finishes the transfer from byte n on a goroutine, with the
+// synchronous method, which knows how to continue it.
+func (s *rwStep) more(ctx context.Context, n int) {
+	continueOn(ctx, &s.h, func(ctx context.Context) {
+		var m int
 		var err error
-		switch {
-		case f.checkValid("write") != nil:
-			err = f.checkValid("write")
-		case f.appendMode:
-			err = errWriteAtInAppendMode
-		case off < 0:
-			err = &fs.PathError{Op: "writeat", Path: f.name, Err: errors.New("negative offset")}
-		case len(p) == 0:
-			h.finish(0, nil)
-			return false
-		default:
-			if e := f.acquire(); e != nil {
-				err = f.wrapErr("write", e)
-			}
+		if s.write {
+			m, err = s.f.WriteAtContext(ctx, s.p[n:], s.off+int64(n))
+		} else {
+			m, err = s.f.ReadAtContext(ctx, s.p[n:], s.off+int64(n))
 		}
-		if err != nil {
-			e.failed = true
-			h.finish(0, err)
-			return false
+		s.done(n+m, err)
+	})
+}
+
+func (s *rwStep) end(ctx context.Context) {
+	switch res := s.op.Res; {
+	case int(res) == len(s.p):
+		s.done(len(s.p), nil)
+	case res > 0:
+		s.more(ctx, int(res))
+	case res == 0 && s.write:
+		s.done(0, s.f.wrapErr("write", io.ErrUnexpectedEOF))
+	case res == 0:
+		s.done(0, io.EOF)
+	case interrupted(res):
+		if cause := cancelCause(ctx, &s.h); cause != nil {
+			s.done(0, s.f.wrapErr(s.name(), cause))
+		} else if res == -int32(unix.ECANCELED) {
+			s.done(0, s.f.wrapErr(s.name(), closedOr(s.f, unix.ECANCELED)))
+		} else {
+			s.more(ctx, 0)
 		}
-		op.Fd, op.Buf = f.fd, p[:min(len(p), sched.MaxRW)]
-		return true
+	default:
+		s.done(0, s.f.wrapErr(s.name(), syscall.Errno(-res)))
 	}
-	done := func(n int, err error) {
-		if err != nil {
-			n = 0 // as WriteAt: a call that failed part way counts for nothing
-		}
-		f.release()
-		h.finish(n, err)
-	}
-	e.fail = func(err error) { done(0, f.wrapErr("write", err)) }
-	e.abort = func(err error) { h.finish(0, wrapFileErr(f, "write", err)) }
-	more := func(ctx context.Context, n int) {
-		continueOn(ctx, h, func(ctx context.Context) {
-			m, err := f.WriteAtContext(ctx, p[n:], off+int64(n))
-			done(n+m, err)
-		})
-	}
-	e.end = func(ctx context.Context) {
-		switch res := op.Res; {
-		case int(res) == len(p):
-			done(len(p), nil)
-		case res > 0:
-			more(ctx, int(res))
-		case res == 0:
-			done(0, f.wrapErr("write", io.ErrUnexpectedEOF))
-		case interrupted(res):
-			if cause := cancelCause(ctx, h); cause != nil {
-				done(0, f.wrapErr("write", cause))
-			} else if res == -int32(unix.ECANCELED) {
-				done(0, f.wrapErr("write", closedOr(f, unix.ECANCELED)))
-			} else {
-				more(ctx, 0)
-			}
-		default:
-			done(0, f.wrapErr("write", syscall.Errno(-res)))
-		}
-	}
-	b.add(e, h)
-	return h
 }
 
 // Sync adds a Sync of f (fsync(2)) to the batch; chained after a WriteAt it

@@ -28,6 +28,10 @@ type entry struct {
 	// whether the operation succeeded, for the chain it is part of.
 	run   func(ctx context.Context) bool
 	abort func(err error)
+	// solo is the group of an operation added outside a chain, one its
+	// only entry (Batch.add).
+	solo group
+	one  [1]*entry
 }
 
 func newEntry[T any](p *Pending[T]) *entry { return &entry{h: p} }
