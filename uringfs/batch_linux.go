@@ -316,10 +316,9 @@ func (s *rwStep) name() string {
 
 func (s *rwStep) start(context.Context, *sched.Loop) bool {
 	f := s.f
-	var err error
+	err := f.checkValid(s.name())
 	switch {
-	case f.checkValid(s.name()) != nil:
-		err = f.checkValid(s.name())
+	case err != nil:
 	case s.write && f.appendMode:
 		err = errWriteAtInAppendMode
 	case s.off < 0 && s.write:
