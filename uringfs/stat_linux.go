@@ -29,27 +29,41 @@ func (fi *fileInfo) ModTime() time.Time { return fi.modTime }
 func (fi *fileInfo) IsDir() bool        { return fi.mode.IsDir() }
 func (fi *fileInfo) Sys() any           { return &fi.sys }
 
+// integer is every integer type a Linux port's syscall.Stat_t uses for a
+// field: the same statx value lands in an int32 on 386 and a uint64 on
+// amd64, so one conversion serves every architecture.
+type integer interface {
+	~int32 | ~int64 | ~uint32 | ~uint64
+}
+
+// setInt stores v in *dst, converting to the field's own type (truncating
+// where the port's struct stat is narrower, as the kernel's own stat does).
+func setInt[T integer, V integer](dst *T, v V) { *dst = T(v) }
+
 func statxTime(t unix.StatxTimestamp) syscall.Timespec {
-	return syscall.Timespec{Sec: t.Sec, Nsec: int64(t.Nsec)}
+	var ts syscall.Timespec
+	setInt(&ts.Sec, t.Sec)
+	setInt(&ts.Nsec, t.Nsec)
+	return ts
 }
 
 func newFileInfo(name string, st *unix.Statx_t) *fileInfo {
 	fi := &fileInfo{name: name}
-	fi.sys = syscall.Stat_t{
-		Dev:     unix.Mkdev(st.Dev_major, st.Dev_minor),
-		Ino:     st.Ino,
-		Nlink:   uint64(st.Nlink),
-		Mode:    uint32(st.Mode),
-		Uid:     st.Uid,
-		Gid:     st.Gid,
-		Rdev:    unix.Mkdev(st.Rdev_major, st.Rdev_minor),
-		Size:    int64(st.Size),
-		Blksize: int64(st.Blksize),
-		Blocks:  int64(st.Blocks),
-		Atim:    statxTime(st.Atime),
-		Mtim:    statxTime(st.Mtime),
-		Ctim:    statxTime(st.Ctime),
-	}
+	s := &fi.sys
+	setInt(&s.Dev, unix.Mkdev(st.Dev_major, st.Dev_minor))
+	setInt(&s.Ino, st.Ino)
+	setLegacyIno(s, st.Ino)
+	setInt(&s.Nlink, st.Nlink)
+	s.Mode = uint32(st.Mode)
+	s.Uid = st.Uid
+	s.Gid = st.Gid
+	setInt(&s.Rdev, unix.Mkdev(st.Rdev_major, st.Rdev_minor))
+	setInt(&s.Size, st.Size)
+	setInt(&s.Blksize, st.Blksize)
+	setInt(&s.Blocks, st.Blocks)
+	s.Atim = statxTime(st.Atime)
+	s.Mtim = statxTime(st.Mtime)
+	s.Ctim = statxTime(st.Ctime)
 	fi.size = fi.sys.Size
 	fi.modTime = time.Unix(fi.sys.Mtim.Unix())
 	fi.mode = modeFromUnix(fi.sys.Mode)

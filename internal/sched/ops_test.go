@@ -451,9 +451,9 @@ func testStatx(t *testing.T, l *sched.Loop) {
 			t.Fatalf("Statx(%s): %v", name, err)
 		}
 		sys := fi.Sys().(*syscall.Stat_t)
-		if int64(st.Size) != fi.Size() || st.Ino != sys.Ino || uint32(st.Mode) != sys.Mode ||
+		if int64(st.Size) != fi.Size() || st.Ino != uint64(sys.Ino) || uint32(st.Mode) != sys.Mode ||
 			st.Nlink != uint32(sys.Nlink) || st.Uid != sys.Uid ||
-			st.Mtime.Sec != sys.Mtim.Sec || int64(st.Mtime.Nsec) != sys.Mtim.Nsec {
+			st.Mtime.Sec != int64(sys.Mtim.Sec) || int64(st.Mtime.Nsec) != int64(sys.Mtim.Nsec) {
 			t.Errorf("Statx(%s) = size %d ino %d mode %o nlink %d mtime %d.%d; os: size %d ino %d mode %o nlink %d mtime %d.%d",
 				name, st.Size, st.Ino, st.Mode, st.Nlink, st.Mtime.Sec, st.Mtime.Nsec,
 				fi.Size(), sys.Ino, sys.Mode, sys.Nlink, sys.Mtim.Sec, sys.Mtim.Nsec)
