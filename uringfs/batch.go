@@ -523,9 +523,9 @@ func (b *Batch) WaitAny() Handle {
 // completed operation that WaitAny has not returned yet, or nil if none has
 // completed. A loop that keeps many operations in flight polls, adds one
 // operation for each handle it got, and submits what it added before it
-// waits, or after a few (with 64 O_DIRECT reads in flight, submitting every
-// refill at once, every 8 or all of them before waiting ran within a few
-// percent of each other here; see BenchmarkAsyncRandReadDirect).
+// waits, or after a few: since a waiting Batch reaps its own completions,
+// how the refills are grouped matters little (BenchmarkAsyncRandReadDirect
+// compares the groupings).
 func (b *Batch) Poll() Handle {
 	if b.parent != nil {
 		return nil

@@ -29,8 +29,11 @@
 // otherwise it parks until a completion wakes it. Environment variables tune
 // it: URINGFS_BACKEND=syscall runs every operation as a plain system call,
 // URINGFS_BACKEND=uring refuses to fall back, URINGFS_RINGS=n sets the number
-// of rings. Where io_uring is refused (ENOSYS, or EPERM as under Docker's
-// default seccomp profile) the same API runs on plain system calls. Backend
+// of rings. Where io_uring is refused (ENOSYS on an old or stripped kernel,
+// EPERM under Docker's default seccomp profile or kernel.io_uring_disabled,
+// or a kernel without the features the loop needs) the same API runs on
+// plain system calls, and a single operation whose opcode the kernel's
+// probe lacks runs as a system call on an otherwise io_uring loop. Backend
 // and FallbackReason tell which is in use; LoopCounters shows what the loop
 // did.
 //

@@ -40,11 +40,11 @@ var callerPathOff atomic.Bool
 // would need I/O, and a regular file's bytes are read with
 // preadv2(RWF_NOWAIT), which returns what the page cache holds; then close.
 // For a file whose name and pages are cached that is the fallback backend's
-// ReadFile, five system calls and nothing else, which measured cheaper than
-// the one-enter chain of readFileDirect: the kernel runs each link of a
-// chain as task work, and at one file per io_uring_enter that costs as much
-// as the system calls it replaces (8.5 us a file in the kernel, either way,
-// in a profile of 64 goroutines reading 10,000 cached 4 KiB files).
+// ReadFile, five system calls and nothing else, which is cheaper than the
+// one-enter chain of readFileDirect: the kernel runs each link of a chain
+// as task work, and at one file per io_uring_enter that costs as much
+// kernel time as the system calls it replaces, with the ring's own work on
+// top. Chains pay off when many files share an enter (ReadFiles).
 //
 // ok is false, with nothing done, when the name is not in the cache or the
 // kernel lacks RESOLVE_CACHED: the caller then takes the ring's path, which

@@ -45,10 +45,10 @@ var directBufs = sync.Pool{New: func() any {
 // is plainly the whole file: the second READ found end of file right after
 // the first. Anything else (a READ that failed, would have blocked on a page
 // not in the cache, or found more data) sends the caller to the plain path
-// to start over, so os's results and errors come from the same code as
-// before. Starting over is safe there: only files that take RWF_NOWAIT and
-// are not pipes got this far, and those (regular files, /dev/null, /dev/zero,
-// /dev/urandom) read the same again or never end.
+// to start over, so its results and errors come from the same code as any
+// other file's. Starting over is safe there: only files that take
+// RWF_NOWAIT and are not pipes got this far, and those (regular files,
+// /dev/null, /dev/zero, /dev/urandom) read the same again or never end.
 //
 // ok is true when data and err are ReadFile's answer.
 func readFileDirect(l *sched.Loop, name string) (data []byte, ok bool, err error) {

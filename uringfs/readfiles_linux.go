@@ -18,13 +18,11 @@ const readFilesGroup = sched.MaxDirectChainOps / len(directChainCodes)
 // readFilesSmallBuf is the buffer size a ReadFiles driver's chains start
 // with. Files read in bulk are mostly small, and 32 chains with
 // directReadSize buffers would be 2 MiB a driver: allocated, cleared and
-// page-faulted afresh by every call, that churn cost ReadFiles of 4 KiB files
-// about 7% of its CPU (page faults and the heap scavenger's madvise). A
-// driver moves to directReadSize once a file does not fit. With the byte
-// for the end-of-file READ a buffer is 20 KiB, a Go size class whose
-// objects all start on a page boundary, as the 64 KiB buffers did; an A/B
-// against 16 KiB buffers (which do not) was 1-4% faster in four of four
-// pairs, within the noise of this machine.
+// page-faulted afresh by every call, a churn of page faults and of the
+// heap scavenger's madvise that small files do not need. A driver moves to
+// directReadSize once a file does not fit. With the byte for the
+// end-of-file READ a buffer is 20 KiB, a Go size class whose objects all
+// start on a page boundary, as directReadSize buffers do.
 const readFilesSmallBuf = 20<<10 - 1
 
 // chainBufs are a driver's chain buffers, kept between calls.

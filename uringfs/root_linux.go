@@ -540,7 +540,7 @@ const (
 
 // rootSplit splits a name into elements as os.Root does: "." elements are
 // dropped except at the end, and endsInSlash reports trailing slashes.
-// prefix elements come first.
+// The elements of prefix come first in parts.
 func rootSplit(s string, prefix []string) (parts []string, endsInSlash bool, err error) {
 	if err := rootCheckName(s); err != nil {
 		return nil, false, err

@@ -245,11 +245,10 @@ func (r *Ring) Enter(toSubmit, minComplete, flags uint32) (int, error) {
 // keeps its P. Such a call never sleeps waiting for I/O (the kernel hands
 // whatever would block to its workers and, with EnterGetEvents, only
 // collects what is already there), but it can run for a while: a batch of
-// page-cache opens, reads and closes executes inline, 100 us and more for
-// a few dozen files. Told of that, the runtime's sysmon wakes every 20 us,
-// takes the P away and hands it to another thread, and the caller must win
-// it back; measured on ReadFiles over 10,000 cached 4 KiB files that was
-// 6% of the CPU in nanosleep alone and 150-180k against 238-240k files/s.
+// page-cache opens, reads and closes executes inline, a few dozen files in
+// one call. Told of such a call, the runtime's sysmon soon takes the P away
+// and hands it to another thread, and the caller must win it back, which
+// costs more than the call itself when batches are long and frequent.
 // Do not use it for calls that wait for completions.
 func (r *Ring) EnterNoWait(toSubmit, flags uint32) (int, error) {
 	for {

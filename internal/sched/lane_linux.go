@@ -47,10 +47,11 @@ func (l *Loop) Lane() Lane {
 // Company is refused because the system call holds the caller's P until
 // the runtime's monitor takes it back (20 us or more): goroutines that the
 // sleeper's completions woke cannot run on it meanwhile, and every other
-// submitter enters alone. Measured with 64 goroutines each waiting for one
-// O_DIRECT read at a time, sleeping whenever no other flight was in the
-// ring ran at 0.6x of parking; the waiters count brings the loss within
-// noise. Callers mark their whole wait, parked or in Await, with
+// submitter enters alone. Many goroutines each waiting for one read at a
+// time would otherwise take turns sleeping in the kernel whenever the ring
+// held no other flight for an instant, and run well below parking; the
+// owner and waiter counts keep the kernel wait for a goroutine that really
+// is alone. Callers mark their whole wait, parked or in Await, with
 // BeginWait and EndWait, and their flights with AddOwner and DropOwner.
 //
 // A completion that makes ready true without passing through this ring

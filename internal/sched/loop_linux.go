@@ -340,9 +340,9 @@ func (l *Loop) Chain(ctx context.Context, ops []*Op) error {
 
 // workerOnly reports opcodes the kernel never completes during submission:
 // it hands them straight to an io-wq worker thread. Through the ring they
-// cost a worker hand-off plus a park and a wake-up (tens of microseconds
-// measured here) for work that, with warm dentry and inode caches, takes a
-// few microseconds as a syscall. fsync, fallocate and ftruncate are not in
+// cost a worker hand-off plus a park and a wake-up, several times the
+// work itself, which with warm dentry and inode caches is a short syscall
+// on the caller. fsync, fallocate and ftruncate are not in
 // the list: they wait for the device, and a Go thread blocked that long is
 // worth more than the hand-off.
 func workerOnly(c ring.Opcode) bool {

@@ -19,7 +19,7 @@ import (
 
 // CacheHint remembers whether the recent reads of one open file all came
 // from the page cache. preadv2 is dearer than pread(2) even when it hits
-// (its vector interface costs about 180 ns of a 1.2 us 4 KiB read here), so
+// (its vector interface is a measurable share of a cached 4 KiB read), so
 // a regular file whose last cachedAfter reads were all hits is read with
 // plain pread, exactly as os reads it, and one read in cachedProbeEvery
 // still goes through RWF_NOWAIT to notice the pages leaving the cache: a
@@ -164,8 +164,8 @@ func (l *Loop) PwriteCached(ctx context.Context, fd int, p []byte, off int64) (n
 // A buffered write that would block waits for block allocation or dirty-page
 // throttling, not for a device transfer, and the kernel runs ring writes to
 // one file one at a time on a worker thread, so the ring buys no parallelism
-// and costs a hand-off: measured on sequential 1 MiB appends, every write
-// parked and ran at 0.88x os. So, like worker-only metadata, the write runs as
+// and costs a hand-off and a park per write, which makes sequential
+// appends slower than os's. So, like worker-only metadata, the write runs as
 // a syscall on the caller while fewer than directLimit such calls are in
 // progress (and ctx cannot be cancelled, since a syscall cannot be), and on
 // the ring otherwise.

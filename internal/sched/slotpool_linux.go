@@ -5,8 +5,8 @@ import "sync"
 // slotPool is a set of free slot numbers (a ring's op slots, or its direct
 // descriptor slots). A submission takes all the slots it needs under one
 // lock and a reap gives back all the slots it freed under one lock, where
-// a channel of slots cost a send and a receive per op: ReadFiles submits
-// six ops a file, 192 at a time.
+// a channel of slots would cost a send and a receive per op: ReadFiles
+// submits six ops a file, 192 at a time.
 //
 // Waiting for slots is the loop's backpressure. A caller that finds none
 // registers as a waiter (take with wait set) and blocks on wake, together

@@ -139,11 +139,11 @@ func newShard(l *Loop, entries uint32) (*shard, error) {
 
 // batchDepth is the number of ops in flight on a ring from which a
 // submitter yields before entering, so that the others woken with it share
-// its io_uring_enter. Measured on O_DIRECT 4 KiB random reads (Firecracker
-// VM, virtio-blk, 2 vCPUs): at 32 goroutines (about 16 per ring) yielding
-// delayed each SQE by a median 79 us before its enter (4 us without) and
-// lost 5-15% of IOPS; at 128 goroutines it halved the enters and cut CPU
-// per op from about 12 us to 8-10 us at equal or better IOPS.
+// its io_uring_enter. The yield holds each SQE back until the goroutines
+// queued behind it have run: with a shallow queue that delay leaves the
+// device short of requests and loses more than the shared enter saves;
+// with a deep one (many goroutines per ring) it cuts the enters and the
+// CPU per op at no loss.
 const batchDepth = 32
 
 //go:linkname procPin runtime.procPin
@@ -419,16 +419,15 @@ func (s *shard) unsubmitted() uint32 {
 // kernelWait waits for the submission whose ops are ops inside
 // io_uring_enter(min_complete 1), holding enterMu, when the caller is the
 // only goroutine using the shard and its ops are all the ring has in
-// flight: the kernel then wakes this very thread at the
-// completion, where a parked caller is woken through the eventfd, the
-// netpoller and the ring's worker (measured on one goroutine reading
-// O_DIRECT: 4.5 context switches a read against os's 1.8, 0.71-0.88x
-// os). Submitters that come meanwhile submit for themselves (combine,
-// submitAside), so nobody waits behind the sleeper. It reports whether the
-// ops completed, their signal consumed; false leaves the caller to park.
-// With company it would cost: every other submitter then enters alone and
-// is reaped by a thread asleep in a system call (measured at 32
-// goroutines: 0.94x os against 1.88x without it).
+// flight: the kernel then wakes this very thread at the completion, as it
+// wakes a thread blocked in pread, where a parked caller is woken through
+// the eventfd, the netpoller and the ring's worker, several context
+// switches a read. Submitters that come meanwhile submit for themselves
+// (combine, submitAside), so nobody waits behind the sleeper. It reports
+// whether the ops completed, their signal consumed; false leaves the
+// caller to park. With company it would cost more than it saves: every
+// other submitter would then enter alone and be reaped by a thread asleep
+// in a system call, which is why it is kept for a goroutine alone.
 func (s *shard) kernelWait(ops []*Op) bool {
 	if faultsActive() || !s.enterMu.TryLock() {
 		return false
