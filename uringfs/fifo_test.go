@@ -1,3 +1,5 @@
+//go:build unix
+
 package uringfs_test
 
 import (
