@@ -139,7 +139,7 @@ func (f *File) readdir(n int, mode readdirMode) (names []string, entries []fs.Di
 		if len(rec) < direntNameOff {
 			break
 		}
-		reclen := int(binary.LittleEndian.Uint16(rec[direntReclenOff:]))
+		reclen := int(binary.NativeEndian.Uint16(rec[direntReclenOff:]))
 		if reclen < direntNameOff || reclen > len(rec) {
 			break
 		}
