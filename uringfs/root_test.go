@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,7 +25,16 @@ import (
 )
 
 // rootTree is the fixture: a root directory and, beside it, an "outside"
-// directory holding a rootSentinel no Root method may reach.
+// directory holding a rootSentinel no Root method may reach. Every link
+// that leads out of the root, relative or absolute, ends in directories the
+// test created: the tests run as root, and a containment bug must change a
+// sentinel, never the machine. In a target, $OUT stands for the absolute
+// path of the outside directory (see rootExpand).
+//
+// The layout, in a fresh directory base:
+//
+//	base/tree/root/     the Root; link_up ("../..") leads to base
+//	base/tree/outside/  secret: the sentinel
 var rootTree = []struct{ name, kind, data string }{
 	{"file", "f", "hello"},
 	{"dir", "d", ""},
@@ -37,8 +47,8 @@ var rootTree = []struct{ name, kind, data string }{
 	{"link_dir_rel", "l", "dir/sub/../sub"},
 	{"chain1", "l", "chain2"},
 	{"chain2", "l", "dir/f1"},
-	{"link_abs_etc", "l", "/etc"},
-	{"link_abs_passwd", "l", "/etc/passwd"},
+	{"link_abs_out", "l", "$OUT"},
+	{"link_abs_secret", "l", "$OUT/secret"},
 	{"link_up", "l", "../.."},
 	{"link_out", "l", "../outside"},
 	{"link_out_secret", "l", "../outside/secret"},
@@ -58,14 +68,17 @@ var rootTree = []struct{ name, kind, data string }{
 
 const rootSentinel = "SECRET-OUTSIDE"
 
-// rootNames are the names every method is tried with.
+// rootNames are the names every method is tried with, mutating ones
+// included: none may lead anywhere but into the fixture's base directory,
+// whatever a broken Root does with it. $OUT is expanded by rootExpand.
 var rootNames = []string{
-	"", ".", "./", "..", "../", "../x", "a/../../x", "/abs", "/etc/passwd",
+	"", ".", "./", "..", "../", "../x", "a/../../x", "$OUT/new", "$OUT/secret", "$OUT", "$OUT/",
 	"file", "file/", "file/.", "file/x", "dir", "dir/", "dir/.", "dir/..", "dir/../file",
 	"dir/sub/..", "dir/sub/../..", "dir/sub/../../..", "dir/../../outside/secret",
 	"missing", "missing/", "missing/x", "dir/f1", "dir//f1", "./dir/./f1", "dir/sub/f2",
 	"link_file", "link_file/", "link_dir", "link_dir/", "link_dir/f1", "link_dir/..",
-	"link_dir_rel/f2", "chain1", "link_abs_etc", "link_abs_etc/passwd", "link_abs_passwd",
+	"link_dir_rel/f2", "chain1", "link_abs_out", "link_abs_out/secret", "link_abs_out/", "link_abs_out/new",
+	"link_abs_secret",
 	"link_up", "link_up/x", "link_out", "link_out/", "link_out/secret", "link_out_secret",
 	"chain_out1", "dangling", "dangling/", "dangling_dir", "dangling_out",
 	"dir/link_parent/file", "dir/link_parent", "dir/link_parent/", "dir/link_up2",
@@ -79,14 +92,32 @@ var rootNames = []string{
 	strings.Repeat("n", 300), "dir/" + strings.Repeat("n", 256) + "/x",
 }
 
+// rootReadOnlyNames are tried only with the methods that change nothing:
+// absolute names of system files may be read, never written.
+var rootReadOnlyNames = []string{"/abs", "/etc/passwd", "/"}
+
+// rootExpand gives name, a name from rootNames or a target from rootTree,
+// the absolute path of the outside directory of the fixture whose root is
+// root in place of $OUT.
+func rootExpand(name, root string) string {
+	return strings.ReplaceAll(name, "$OUT", rootOutside(root))
+}
+
+// rootOutside is the fixture's outside directory, beside root.
+func rootOutside(root string) string { return filepath.Join(filepath.Dir(root), "outside") }
+
+// rootBase is the directory the fixture was built in: everything a name
+// can reach, "link_up" included, lies beneath it.
+func rootBase(root string) string { return filepath.Dir(filepath.Dir(root)) }
+
 // rootMakeTree builds the fixture under a fresh directory and returns the root's
 // path.
 func rootMakeTree(t testing.TB) string {
 	t.Helper()
 	base := rootTempDir(t)
-	root := filepath.Join(base, "root")
-	out := filepath.Join(base, "outside")
-	for _, d := range []string{root, out} {
+	root := filepath.Join(base, "tree", "root")
+	out := rootOutside(root)
+	for _, d := range []string{filepath.Dir(root), root, out} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +134,7 @@ func rootMakeTree(t testing.TB) string {
 		case "d":
 			err = os.Mkdir(p, 0o755)
 		case "l":
-			err = os.Symlink(e.data, p)
+			err = os.Symlink(rootExpand(e.data, root), p)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -112,31 +143,52 @@ func rootMakeTree(t testing.TB) string {
 	return root
 }
 
-// rootTempDir is t.TempDir, on a tmpfs when there is one: the differential
-// tests build hundreds of small trees, and on a journalled disk each
-// metadata operation can cost a millisecond.
+// rootTempDir is a fresh directory, on a tmpfs when there is one: the
+// differential tests build hundreds of small trees, and on a journalled
+// disk each metadata operation can cost a millisecond. Its name always has
+// the same length, so that the absolute symbolic links of two fixtures
+// have the same size.
 func rootTempDir(t testing.TB) string {
 	t.Helper()
+	parents := []string{os.TempDir()}
 	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
-		if d, err := os.MkdirTemp("/dev/shm", "uringfs-root-test-"); err == nil {
-			t.Cleanup(func() { os.RemoveAll(d) })
-			return d
+		parents = []string{"/dev/shm", os.TempDir()}
+	}
+	var err error
+	for _, parent := range parents {
+		for range 100 {
+			d := filepath.Join(parent, fmt.Sprintf("uringfs-root-test-%016x", rand.Uint64()))
+			if err = os.Mkdir(d, 0o700); err == nil {
+				t.Cleanup(func() { os.RemoveAll(d) })
+				return d
+			}
+			if !errors.Is(err, fs.ErrExist) {
+				break
+			}
 		}
 	}
-	return t.TempDir()
+	t.Fatal(err)
+	return ""
 }
 
 var rootFixedTime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 
-// rootSnapshot describes the tree holding root (root and outside) so two
-// trees can be compared after an operation.
-func rootSnapshot(t testing.TB, root string) string {
+// rootSnapshot describes the fixture holding root: inside, the root and
+// everything beneath it; outside, everything else beneath its base
+// directory (the base itself, the outside directory, the sentinel), which
+// no Root method may change. Absolute link targets are given relative to
+// the base, so that two fixtures compare equal.
+func rootSnapshot(t testing.TB, root string) (inside, outside string) {
 	t.Helper()
-	base := filepath.Dir(root)
-	var b strings.Builder
+	base := rootBase(root)
+	var in, out strings.Builder
 	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		b := &out
+		if p == root || strings.HasPrefix(p, root+"/") {
+			b = &in
 		}
 		rel, _ := filepath.Rel(base, p)
 		fi, err := os.Lstat(p)
@@ -144,14 +196,14 @@ func rootSnapshot(t testing.TB, root string) string {
 			return err
 		}
 		st := fi.Sys().(*syscall.Stat_t)
-		fmt.Fprintf(&b, "%s %v uid=%d gid=%d fixedmtime=%v", rel, fi.Mode(), st.Uid, st.Gid, fi.ModTime().Equal(rootFixedTime))
+		fmt.Fprintf(b, "%s %v uid=%d gid=%d fixedmtime=%v", rel, fi.Mode(), st.Uid, st.Gid, fi.ModTime().Equal(rootFixedTime))
 		switch {
 		case fi.Mode().IsRegular():
 			data, _ := os.ReadFile(p)
-			fmt.Fprintf(&b, " %q nlink=%d", data, st.Nlink)
+			fmt.Fprintf(b, " %q nlink=%d", data, st.Nlink)
 		case fi.Mode()&fs.ModeSymlink != 0:
 			target, _ := os.Readlink(p)
-			fmt.Fprintf(&b, " -> %s", target)
+			fmt.Fprintf(b, " -> %s", strings.ReplaceAll(target, base, "$BASE"))
 		}
 		b.WriteByte('\n')
 		return nil
@@ -159,7 +211,7 @@ func rootSnapshot(t testing.TB, root string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b.String()
+	return in.String(), out.String()
 }
 
 // rootOutcome is what a call returned, in a form two implementations can be
@@ -177,18 +229,23 @@ var rootSentinels = []error{
 	syscall.EINVAL, syscall.ENOTEMPTY, syscall.EXDEV,
 }
 
-// rootNewOutcome records val and err; dirs, the directories the compared
-// Roots were opened on, are replaced by a placeholder.
-func rootNewOutcome(val string, err error, dirs ...string) rootOutcome {
-	o := rootOutcome{val: val}
-	if err != nil {
-		o.errType = fmt.Sprintf("%T", err)
-		o.errText = err.Error()
-		for _, d := range dirs {
-			if d != "" {
-				o.errText = strings.ReplaceAll(o.errText, d, "$ROOT")
+// rootNewOutcome records val and err; in both, roots, the fixture roots
+// the compared Roots were opened on, and the fixtures' base directories
+// around them are replaced by placeholders.
+func rootNewOutcome(val string, err error, roots ...string) rootOutcome {
+	norm := func(s string) string {
+		for _, root := range roots {
+			if root != "" {
+				s = strings.ReplaceAll(s, root, "$ROOT")
+				s = strings.ReplaceAll(s, rootBase(root), "$BASE")
 			}
 		}
+		return s
+	}
+	o := rootOutcome{val: norm(val)}
+	if err != nil {
+		o.errType = fmt.Sprintf("%T", err)
+		o.errText = norm(err.Error())
 		for _, s := range rootSentinels {
 			o.is = append(o.is, errors.Is(err, s))
 		}
@@ -418,8 +475,8 @@ func rootOps() []rootOp {
 			osFn:  func(r *os.Root, n string) (string, error) { return "", r.MkdirAll(n, 0o750) },
 			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.MkdirAll(n, 0o750) }},
 		rootOp{name: "MkdirAllDeep", mutate: true,
-			osFn:  func(r *os.Root, n string) (string, error) { return "", r.MkdirAll(n+"/p/q", 0o750) },
-			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.MkdirAll(n+"/p/q", 0o750) }},
+			osFn:  func(r *os.Root, n string) (string, error) { return "", r.MkdirAll(rootDeepName(n), 0o750) },
+			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.MkdirAll(rootDeepName(n), 0o750) }},
 		rootOp{name: "Remove", mutate: true,
 			osFn:  func(r *os.Root, n string) (string, error) { return "", r.Remove(n) },
 			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.Remove(n) }},
@@ -467,6 +524,16 @@ func rootOps() []rootOp {
 			ourFn: func(r *uringfs.Root, n string) (string, error) { return "", r.Chtimes(n, time.Time{}, rootFixedTime) }},
 	)
 	return ops
+}
+
+// rootDeepName is n/p/q, a name two directories below n; below the empty
+// name it is p/q, not the absolute /p/q, which would name a directory of
+// the machine's.
+func rootDeepName(n string) string {
+	if n == "" {
+		return "p/q"
+	}
+	return n + "/p/q"
 }
 
 // TestRootDifferential runs every method on every name against os.Root on
@@ -540,12 +607,21 @@ func (p *rootTreePair) close() {
 	p.uR.Close()
 }
 
+// rootDiffOp calls op with every name on a pair of fixtures, one under
+// os.Root and one under ours, and compares what the calls return and
+// leave behind. Whatever the method, nothing outside the root may change:
+// the outside directory, its sentinel and the base directory are checked
+// after every call, on both sides.
 func rootDiffOp(t *testing.T, op rootOp) {
+	names := rootNames
+	if !op.mutate {
+		names = append(slices.Clip(names), rootReadOnlyNames...)
+	}
 	p := newRootTreePair(t)
-	pristine := rootSnapshot(t, p.oDir)
-	for _, name := range rootNames {
-		oVal, oErr := op.osFn(p.oR, name)
-		uVal, uErr := op.ourFn(p.uR, name)
+	pristineIn, pristineOut := rootSnapshot(t, p.oDir)
+	for _, name := range names {
+		oVal, oErr := op.osFn(p.oR, rootExpand(name, p.oDir))
+		uVal, uErr := op.ourFn(p.uR, rootExpand(name, p.uDir))
 		want := rootNewOutcome(oVal, oErr, p.oDir)
 		got := rootNewOutcome(uVal, uErr, p.uDir)
 		what := fmt.Sprintf("%s(%q)", op.name, name)
@@ -553,14 +629,22 @@ func rootDiffOp(t *testing.T, op rootOp) {
 			t.Errorf("%s:\n os:   %v\n ours: %v", what, want, got)
 		}
 		rootCheckSameError(t, what, oErr, uErr)
-		o, u := rootSnapshot(t, p.oDir), rootSnapshot(t, p.uDir)
-		if o != u {
-			t.Errorf("%s: trees differ afterwards:\n os:\n%s ours:\n%s", what, o, u)
+		oIn, oOut := rootSnapshot(t, p.oDir)
+		uIn, uOut := rootSnapshot(t, p.uDir)
+		if uOut != pristineOut {
+			t.Errorf("%s: ours changed what is outside the root:\n before:\n%s after:\n%s", what, pristineOut, uOut)
 		}
-		if !op.mutate && (o != pristine || u != pristine) {
+		if oOut != pristineOut {
+			t.Errorf("%s: os.Root changed what is outside the root:\n before:\n%s after:\n%s", what, pristineOut, oOut)
+		}
+		if oIn != uIn {
+			t.Errorf("%s: trees differ afterwards:\n os:\n%s ours:\n%s", what, oIn, uIn)
+		}
+		changed := oIn != pristineIn || uIn != pristineIn || oOut != pristineOut || uOut != pristineOut
+		if !op.mutate && changed {
 			t.Errorf("%s: a read-only method changed the tree", what)
 		}
-		if o != pristine || u != pristine {
+		if changed {
 			// Start the next name on a fresh pair of trees.
 			p.close()
 			p = newRootTreePair(t)
@@ -580,6 +664,72 @@ func rootEqualOutcome(a, b rootOutcome) bool {
 	return strip(a.val) == strip(b.val) && a.errType == b.errType && a.errText == b.errText && slices.Equal(a.is, b.is)
 }
 
+// TestRootNamesStayInFixture guards the fixture itself: it resolves every
+// name the mutating methods are given the way a Root with no containment
+// at all would (from the root's directory, following every symbolic link,
+// absolute names from "/") and requires each to end beneath the fixture's
+// base directory. A broken Root must damage sentinels, never the machine
+// the tests run on as root.
+func TestRootNamesStayInFixture(t *testing.T) {
+	root := rootMakeTree(t)
+	base := rootBase(root)
+	for _, n := range rootNames {
+		name := rootExpand(n, root)
+		if strings.IndexByte(name, 0) >= 0 {
+			continue // no system call takes it
+		}
+		for _, name := range []string{name, rootDeepName(name)} {
+			if got := rootUncontained(root, name); got != base && !strings.HasPrefix(got, base+"/") {
+				t.Errorf("%q leads to %s without containment, outside the fixture %s", name, got, base)
+			}
+		}
+	}
+}
+
+// rootUncontained is where name leads from root when nothing contains it:
+// each element resolved in turn, ".." to the parent, symbolic links
+// followed (the last one too). The first missing element ends the walk and
+// the rest is joined lexically.
+func rootUncontained(root, name string) string {
+	dir := root
+	if filepath.IsAbs(name) {
+		dir = "/"
+	}
+	rest := strings.Split(name, "/")
+	for hops := 0; len(rest) > 0; {
+		elem := rest[0]
+		rest = rest[1:]
+		switch elem {
+		case "", ".":
+			continue
+		case "..":
+			dir = filepath.Dir(dir)
+			continue
+		}
+		next := filepath.Join(dir, elem)
+		fi, err := os.Lstat(next)
+		if err != nil {
+			return filepath.Join(append([]string{next}, rest...)...)
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			dir = next
+			continue
+		}
+		if hops++; hops > 40 {
+			return next // a loop: ELOOP, nothing reached
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return next
+		}
+		if filepath.IsAbs(target) {
+			dir = "/"
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return dir
+}
+
 // TestRootEscapeError checks the escape error in detail: type, Op, Path,
 // text and errors.Is against os.Root's own.
 func TestRootEscapeError(t *testing.T) {
@@ -594,7 +744,7 @@ func TestRootEscapeError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	for _, name := range []string{"..", "../x", "link_up/x", "link_abs_etc/passwd", "chain_out1", "dir/link_up2/outside/secret"} {
+	for _, name := range []string{"..", "../x", "link_up/x", "link_abs_out/secret", "link_abs_secret", "chain_out1", "dir/link_up2/outside/secret"} {
 		_, oErr := osRoot.Open(name)
 		_, uErr := r.Open(name)
 		var ope, upe *fs.PathError
@@ -815,8 +965,11 @@ func TestRootTOCTOU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Mode().Perm() != 0o644 || fi.ModTime().Equal(rootFixedTime) {
+	if fi.Mode().Perm() != 0o644 || fi.ModTime().Equal(rootFixedTime) || !os.SameFile(fi, outFi) {
 		t.Errorf("outside file was changed: mode %v, mtime %v", fi.Mode(), fi.ModTime())
+	}
+	if data, err := os.ReadFile(filepath.Join(out, "f")); err != nil || string(data) != rootSentinel {
+		t.Errorf("outside file now holds %q, %v; want %q", data, err, rootSentinel)
 	}
 	// With the directory back in place, the Root works.
 	data, err := r.ReadFile("d/f")
