@@ -71,6 +71,9 @@ func (r *rec) fmtVal(v any) string {
 	case afero.File:
 		return r.fmtFile(v)
 	case withMtime:
+		if v.FileInfo == nil || nilPointer(v.FileInfo) {
+			return r.fmtInfo(v.FileInfo) // a failed Stat: no time to show
+		}
 		return r.fmtInfo(v.FileInfo) + fmt.Sprintf("@%d", v.ModTime().UnixNano())
 	case fs.FileInfo:
 		return r.fmtInfo(v)
@@ -120,12 +123,21 @@ func (r *rec) fmtVal(v any) string {
 	}
 }
 
+// nilPointer reports whether v holds a nil pointer: an interface that is
+// not nil itself but whose methods would dereference nil. The renderers
+// describe such values instead of calling them, so that a difference
+// becomes a line of the transcript, not a panic that ends the test binary.
+func nilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
 // fmtFile tells a nil interface from a typed nil pointer inside it.
 func (r *rec) fmtFile(f afero.File) string {
 	if f == nil {
 		return "File(nil interface)"
 	}
-	if rv := reflect.ValueOf(f); rv.Kind() == reflect.Pointer && rv.IsNil() {
+	if nilPointer(f) {
 		return fmt.Sprintf("File(typed nil %T)", f)
 	}
 	return fmt.Sprintf("File(name=%q)", r.norm(f.Name()))
@@ -134,6 +146,9 @@ func (r *rec) fmtFile(f afero.File) string {
 func (r *rec) fmtInfo(fi fs.FileInfo) string {
 	if fi == nil {
 		return "FileInfo(nil)"
+	}
+	if nilPointer(fi) {
+		return fmt.Sprintf("FileInfo(typed nil %T)", fi)
 	}
 	s := fmt.Sprintf("{%q %v dir=%v", fi.Name(), fi.Mode(), fi.IsDir())
 	if fi.Mode().IsRegular() {
@@ -151,6 +166,10 @@ func (r *rec) fmtErr(err error) string {
 	}
 	var b strings.Builder
 	for e := err; e != nil; {
+		if nilPointer(e) {
+			fmt.Fprintf(&b, "typed nil %T", e)
+			break
+		}
 		switch x := e.(type) {
 		case *fs.PathError:
 			fmt.Fprintf(&b, "*PathError{%s %q}->", x.Op, r.norm(x.Path))
@@ -169,8 +188,19 @@ func (r *rec) fmtErr(err error) string {
 			e = nil
 		}
 	}
-	fmt.Fprintf(&b, " %q", r.norm(err.Error()))
+	fmt.Fprintf(&b, " %q", r.norm(errorText(err)))
 	return b.String()
+}
+
+// errorText is err.Error(), or a description of its panic: the Error method
+// of a nil pointer, or of an error wrapping one, may dereference it.
+func errorText(err error) (text string) {
+	defer func() {
+		if p := recover(); p != nil {
+			text = fmt.Sprintf("Error() panicked: %v", p)
+		}
+	}()
+	return err.Error()
 }
 
 // tree renders every entry below root: path, mode, size and contents or link
@@ -302,6 +332,66 @@ func TestHarnessDetectsDifferences(t *testing.T) {
 		if d := differences(t, prog, afero.NewOsFs(), impl); len(d) == 0 {
 			t.Errorf("%T: difference not detected", impl)
 		}
+	}
+}
+
+// stubInfo is a FileInfo type whose nil pointer the renderers must not call.
+type stubInfo struct{ fs.FileInfo }
+
+// TestFmtValNil renders the nil values a failed call returns: the
+// renderers describe them instead of calling their methods.
+func TestFmtValNil(t *testing.T) {
+	r := &rec{root: t.TempDir()}
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{withMtime{nil}, "FileInfo(nil)"},
+		{withMtime{(*stubInfo)(nil)}, "FileInfo(typed nil *uring_test.stubInfo)"},
+		{fs.FileInfo((*stubInfo)(nil)), "FileInfo(typed nil *uring_test.stubInfo)"},
+		{error((*fs.PathError)(nil)), `typed nil *fs.PathError "Error() panicked: runtime error: invalid memory address or nil pointer dereference"`},
+		{&fs.PathError{Op: "open", Path: "x", Err: (*os.SyscallError)(nil)}, `*PathError{open "x"}->typed nil *os.SyscallError "Error() panicked: runtime error: invalid memory address or nil pointer dereference"`},
+		{nil, "nil"},
+	} {
+		var got string
+		if p := catchPanic(func() { got = r.fmtVal(c.v) }); p != nil {
+			t.Errorf("fmtVal(%#v) panicked: %v", c.v, p)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("fmtVal(%#v) = %s, want %s", c.v, got, c.want)
+		}
+	}
+}
+
+func catchPanic(fn func()) (p any) {
+	defer func() { p = recover() }()
+	fn()
+	return nil
+}
+
+// failingStatFs is OsFs whose Stat always fails.
+type failingStatFs struct{ afero.Fs }
+
+func (failingStatFs) Stat(name string) (fs.FileInfo, error) {
+	return nil, &fs.PathError{Op: "stat", Path: name, Err: syscall.EIO}
+}
+
+// TestHarnessReportsFailedStat checks that a Stat failing on one side only
+// becomes a difference in the transcript, for the Stat lines that show
+// modification times too.
+func TestHarnessReportsFailedStat(t *testing.T) {
+	prog := func(r *rec, fsys afero.Fs) {
+		r.log("writefile", afero.WriteFile(fsys, r.p("f"), []byte("x"), 0o644))
+		fi, err := fsys.Stat(r.p("f"))
+		r.log("stat", withMtime{fi}, err)
+	}
+	var d []string
+	if p := catchPanic(func() { d = differences(t, prog, afero.NewOsFs(), failingStatFs{afero.NewOsFs()}) }); p != nil {
+		t.Fatalf("the comparison panicked: %v", p)
+	}
+	if len(d) != 1 || !strings.Contains(d[0], "FileInfo(nil)") {
+		t.Errorf("differences = %q, want one line showing the nil FileInfo", d)
 	}
 }
 
