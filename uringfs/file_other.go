@@ -17,13 +17,6 @@ type File struct {
 	*os.File
 }
 
-// Counters are the event loop's cumulative counters; all zero here.
-type Counters struct {
-	Ops, Enters, SQEs, Inline, Parks, Wakeups, Cancels, Fallbacks, Retries, SlotWaits, Direct uint64
-	NowaitHits, NowaitMisses                                                                  uint64
-	CachedReads, KernelWaits, Wakes                                                           uint64
-}
-
 // Backend reports "syscall": there is no io_uring on this system.
 func Backend() (string, error) { return "syscall", nil }
 

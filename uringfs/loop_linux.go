@@ -6,11 +6,6 @@ import (
 	"github.com/uringfs/uring/internal/sched"
 )
 
-// Counters are the event loop's cumulative counters: operations, syscalls
-// into io_uring, SQEs per enter, inline completions, parks and fallbacks.
-// Benchmarks and tests read them to see where time goes.
-type Counters = sched.Counters
-
 // loop returns the process-wide event loop, started on first use.
 func loop() (*sched.Loop, error) { return sched.Default() }
 
@@ -34,13 +29,17 @@ func FallbackReason() error {
 	return l.FallbackReason()
 }
 
-// LoopCounters returns a snapshot of the process-wide loop's counters.
+// LoopCounters returns a snapshot of the process-wide loop's counters, all
+// zero if the loop could not start.
 func LoopCounters() Counters {
 	l, err := loop()
 	if err != nil {
 		return Counters{}
 	}
-	return l.Counters()
+	// A struct conversion compiles only while Counters has exactly the
+	// loop's fields in the loop's order, so a count the loop adds cannot
+	// be left out of the public type.
+	return Counters(l.Counters())
 }
 
 var background = context.Background()
