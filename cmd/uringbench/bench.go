@@ -110,6 +110,7 @@ func (b *bench) run() (*report, error) {
 			r = runPhase(spec, onProgress)
 		}
 		results = append(results, r)
+		b.prog.done("%s", phaseDone(label, r, time.Since(started)))
 	}
 	b.prog.clear()
 
@@ -153,6 +154,18 @@ func (b *bench) run() (*report, error) {
 	}
 	rep.Notes = b.notes
 	return rep, nil
+}
+
+// phaseDone is the progress report of a finished phase: its rate, or why it
+// failed.
+func phaseDone(label string, r phaseResult, total time.Duration) string {
+	switch {
+	case r.Err != "":
+		return fmt.Sprintf("%s: FAILED: %s (total %.0fs)", label, r.Err, total.Seconds())
+	case r.Elapsed > 0:
+		return fmt.Sprintf("%s: %s ops/s over %.1fs (total %.0fs)", label, fmtCount(float64(r.Ops)/r.Elapsed.Seconds()), r.Elapsed.Seconds(), total.Seconds())
+	}
+	return fmt.Sprintf("%s: done, nothing measured (total %.0fs)", label, total.Seconds())
 }
 
 // plan lists the phases: for each round, workload and goroutine count, every

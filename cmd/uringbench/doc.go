@@ -93,6 +93,7 @@
 //	                  workload, a group of bars per goroutine count, a bar
 //	                  per engine at its median IOPS, min-max whiskers, the
 //	                  value above each bar and the ratio to os below it
+//	-q                no progress reports on stderr
 //
 // With -fio, fio's io_uring engine runs the O_DIRECT random workloads as our
 // engines do, on the same data file with the same -size and -bs:
@@ -115,7 +116,12 @@
 // which is the same reads with the same number in flight.
 //
 // If the file system under -dir refuses O_DIRECT (tmpfs answers EINVAL), the
-// tool says so and runs only the buffered workloads. A progress line on
-// stderr shows the running phase; the table goes to stdout. The exit status
-// is 1 if any phase failed.
+// tool says so and runs only the buffered workloads.
+//
+// The table goes to stdout, progress to stderr. When stderr is a terminal, a
+// status line there shows the running phase, rewritten in place; otherwise
+// (a pipe, a file, a CI log) each prepared test file and each finished phase
+// gets a line of its own, with the phase's ops/s or why it failed, and no
+// carriage returns. -q reports no progress at all. The exit status is 1 if
+// any phase failed.
 package main

@@ -38,6 +38,7 @@ type config struct {
 	direct      bool
 	keep        bool
 	chart       string // SVG file to write, "" for none
+	quiet       bool   // no progress reports on stderr
 }
 
 // run is the whole tool behind main, with its exit code; tests call it.
@@ -53,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "uringbench:", err)
 		return 2
 	}
-	b := &bench{cfg: cfg, prog: &progress{w: stderr}}
+	b := &bench{cfg: cfg, prog: newProgress(stderr, cfg.quiet)}
 	rep, err := b.run()
 	b.prog.clear()
 	if err != nil {
@@ -108,6 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.direct, "direct", true, "run the O_DIRECT workloads (false: only buffered ones, as on a file system that refuses O_DIRECT)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the test files")
 	fs.StringVar(&cfg.chart, "chart", "", "also write an SVG bar chart of IOPS per goroutine count and engine, one panel per workload, to this file")
+	fs.BoolVar(&cfg.quiet, "q", false, "no progress reports on stderr (by default a live status line on a terminal, otherwise a line per finished phase)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: uringbench [flags]\n\nCompares os.File with uringfs on the same workloads in the same run: IOPS, ratio to os,\nMiB/s, latency p50/p99/p999, CPU per op, OS threads created (go doc ./cmd/uringbench for more).\n\nflags:")
 		fs.PrintDefaults()

@@ -78,6 +78,7 @@ func (b *bench) prepare(work string, workloads []string) error {
 				return err
 			}
 		}
+		b.prog.done("prepared %d small files of %d bytes in %s", cfg.files, cfg.bs, b.files.SmallDir)
 	}
 	return nil
 }
@@ -111,5 +112,9 @@ func (b *bench) writeFile(name string, size int64) error {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	b.prog.done("prepared %s: %d MiB", name, size>>20)
+	return nil
 }
