@@ -456,7 +456,7 @@ func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File
 	e.end = func(ctx context.Context) {
 		switch res := op.Res; {
 		case res >= 0:
-			h.finish(newFile(int(res), name, l, flag&os.O_APPEND != 0), nil)
+			h.finish(newOpenedFile(int(res), name, l, flag), nil)
 		case interrupted(res):
 			if cause := cancelCause(ctx, h); cause != nil {
 				h.finish(nil, wrap(cause))

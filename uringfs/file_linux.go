@@ -34,6 +34,9 @@ type file struct {
 	appendMode bool
 	inRoot     bool // opened through a Root: directory entries are statted relative to it
 	direct     bool // O_DIRECT: every transfer goes to the ring, none tries the page cache
+	// nonblock: the descriptor is in O_NONBLOCK mode. No system call on it
+	// waits for long, so Close can wait for every operation.
+	nonblock atomic.Bool
 	// noNowaitWrite is set once the file system refuses RWF_NOWAIT writes.
 	noNowaitWrite atomic.Bool
 	cacheHint     sched.CacheHint // whether reads skip RWF_NOWAIT, see sched.CacheHint
@@ -70,10 +73,28 @@ func newFile(fd int, name string, l *sched.Loop, appendMode bool) *File {
 	f := &File{&file{fd: fd, name: name, loop: l, appendMode: appendMode}}
 	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
 		f.direct = fl&unix.O_DIRECT != 0
+		f.nonblock.Store(fl&unix.O_NONBLOCK != 0)
 	}
 	f.state.drained = make(chan struct{})
 	f.cleanup = runtime.AddCleanup(f, func(inner *file) { inner.close() }, f.file)
 	return f
+}
+
+// newOpenedFile is newFile for a descriptor this package opened with flag.
+// os puts a FIFO or socket it opens into non-blocking mode and waits for it
+// in the runtime poller, so that Close wakes a Read or Write waiting on it.
+// The io_uring backend waits in the ring, which Close cancels; on plain
+// syscalls the descriptor is made non-blocking as os's is, and pollIO waits.
+func newOpenedFile(fd int, name string, l *sched.Loop, flag int) *File {
+	if l.Backend() != sched.BackendURing && flag&unix.O_NONBLOCK == 0 {
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil {
+			if t := st.Mode & unix.S_IFMT; t == unix.S_IFIFO || t == unix.S_IFSOCK {
+				unix.SetNonblock(fd, true)
+			}
+		}
+	}
+	return newFile(fd, name, l, flag&os.O_APPEND != 0)
 }
 
 // NewFile returns a File for an open descriptor, like os.NewFile. The File
@@ -119,7 +140,7 @@ func openAt(ctx context.Context, dirfd int, path, name string, flag int, perm fs
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
-		return newFile(fd, name, l, flag&os.O_APPEND != 0), nil
+		return newOpenedFile(fd, name, l, flag), nil
 	}
 	var fd int
 	err = ignoringEINTR(func() error {
@@ -132,7 +153,7 @@ func openAt(ctx context.Context, dirfd int, path, name string, flag int, perm fs
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return newFile(fd, name, l, flag&os.O_APPEND != 0), nil
+	return newOpenedFile(fd, name, l, flag), nil
 }
 
 // openCallerFirst opens path on the caller when its lookup is in the
@@ -287,7 +308,9 @@ func (f *File) Name() string { return f.name }
 
 // Fd returns the descriptor number, or ^uintptr(0) once the file is closed.
 // As with os, the number is only valid until Close, and the File's cleanup may
-// close it when the File becomes unreachable: keep the File alive.
+// close it when the File becomes unreachable: keep the File alive. Like
+// os's Fd, it puts a descriptor in non-blocking mode back into blocking mode,
+// since whoever takes the number expects calls on it to wait.
 func (f *File) Fd() uintptr {
 	if f == nil {
 		return ^uintptr(0)
@@ -296,6 +319,9 @@ func (f *File) Fd() uintptr {
 		return ^uintptr(0)
 	}
 	defer f.release()
+	if f.nonblock.Load() && unix.SetNonblock(f.fd, false) == nil {
+		f.nonblock.Store(false)
+	}
 	return uintptr(f.fd)
 }
 
@@ -303,8 +329,10 @@ func (f *File) Fd() uintptr {
 // operation in flight on it has returned, so its number can never receive
 // another file's I/O. On io_uring, Close cancels what the kernel can cancel
 // (reads blocked on a pipe, which then fail with os.ErrClosed) and waits for
-// the rest. On the syscall backend a blocked read(2) cannot be interrupted:
-// as os does with a blocking descriptor, Close returns at once and the last
+// the rest. On the syscall backend a FIFO or socket is in non-blocking mode,
+// as os puts it: Close wakes a Read or Write waiting on it and waits for it.
+// A read(2) blocked on a blocking descriptor (from NewFile, or after Fd)
+// cannot be interrupted: as os does, Close returns at once and the last
 // operation to finish releases the descriptor. A second Close returns an
 // error wrapping os.ErrClosed.
 func (f *File) Close() error {
@@ -326,10 +354,17 @@ func (file *file) close() error {
 	file.cleanup.Stop()
 	file.stopPoller() // wakes a Read or Write waiting for readiness
 	if busy {
-		if file.loop.Backend() == sched.BackendURing {
+		switch {
+		case file.loop.Backend() == sched.BackendURing:
 			file.loop.CancelFd(file.fd)
 			<-file.state.drained
-		} else if file.state.deferRelease() {
+		case file.nonblock.Load():
+			// stopPoller has woken whatever waited for readiness, and no
+			// call on a non-blocking descriptor waits for long: as os does
+			// for a descriptor in its poller, Close returns only once the
+			// operations are done with it.
+			<-file.state.drained
+		case file.state.deferRelease():
 			// Plain syscalls cannot be interrupted: a read(2) blocked on a
 			// pipe holds its reference until data or EOF arrives. As os does
 			// with a blocking descriptor, Close returns now and the last

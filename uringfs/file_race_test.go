@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/uringfs/uring/uringfs"
 )
@@ -311,4 +313,104 @@ func TestConcurrentReadDirSeek(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestCloseWaitsForInflightRead closes a FIFO while a Read on it is waiting
+// for data, against os and against ours. As with os, Close must not return
+// before the Read has let go of the descriptor: the Read returns an error
+// wrapping os.ErrClosed without data, and the FIFO then has no reader, so a
+// write to it fails with EPIPE instead of feeding a read that outlived Close.
+// For ours it also checks, from the inside, that no operation still holds the
+// descriptor when Close returns: a Close that only cancels and does not wait
+// passes the outside checks most of the time.
+func TestCloseWaitsForInflightRead(t *testing.T) {
+	type reader interface {
+		Read([]byte) (int, error)
+		Close() error
+	}
+	opens := []struct {
+		name string
+		open func(string) (reader, error)
+	}{
+		{"os", func(p string) (reader, error) { return os.OpenFile(p, os.O_RDWR, 0) }},
+		{"uringfs", func(p string) (reader, error) { return uringfs.OpenFile(p, os.O_RDWR, 0) }},
+	}
+	for _, o := range opens {
+		t.Run(o.name, func(t *testing.T) {
+			for round := 0; round < 20; round++ {
+				p := filepath.Join(t.TempDir(), "fifo")
+				if err := syscall.Mkfifo(p, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				// O_RDWR opens without waiting for a peer; the writer below is a
+				// second descriptor, so the reader's Close leaves no reader.
+				r, err := o.open(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make(chan string, 4)
+				errc := make(chan error, 1)
+				go func() {
+					buf := make([]byte, 8)
+					for {
+						n, err := r.Read(buf)
+						if err != nil {
+							errc <- err
+							return
+						}
+						got <- string(buf[:n])
+					}
+				}()
+				// The first byte proves the reader runs; its next Read is then
+				// in flight, or about to be, when Close comes.
+				if _, err := w.Write([]byte("a")); err != nil {
+					t.Fatal(err)
+				}
+				if s := <-got; s != "a" {
+					t.Fatalf("first read = %q, want \"a\"", s)
+				}
+				uf, _ := r.(*uringfs.File)
+				if uf != nil {
+					// The next Read holds the descriptor from its start.
+					for deadline := time.Now().Add(10 * time.Second); uringfs.FileRefs(uf) == 0; {
+						if time.Now().After(deadline) {
+							t.Fatal("the reader's second Read never started")
+						}
+						time.Sleep(100 * time.Microsecond)
+					}
+				} else {
+					time.Sleep(time.Millisecond)
+				}
+				if err := r.Close(); err != nil {
+					t.Fatalf("Close = %v", err)
+				}
+				if uf != nil {
+					if n := uringfs.FileRefs(uf); n != 0 {
+						t.Errorf("Close returned while %d operations still held the descriptor", n)
+					}
+				}
+				select {
+				case err := <-errc:
+					if !errors.Is(err, os.ErrClosed) {
+						t.Errorf("Read in flight at Close returned %v, want an error wrapping os.ErrClosed", err)
+					}
+				case s := <-got:
+					t.Errorf("Read in flight at Close returned data %q", s)
+				case <-time.After(10 * time.Second):
+					t.Fatal("Read in flight at Close still running 10s after Close returned")
+				}
+				if _, err := w.Write([]byte("b")); !errors.Is(err, syscall.EPIPE) {
+					t.Errorf("write after the reader's Close = %v, want EPIPE: the FIFO still has a reader", err)
+				}
+				w.Close()
+				if t.Failed() {
+					return
+				}
+			}
+		})
+	}
 }

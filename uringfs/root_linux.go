@@ -152,7 +152,7 @@ func (r *Root) adopt(f *os.File, err error, flag int) (*File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "openat", Path: f.Name(), Err: err}
 	}
-	nf := newFile(fd, f.Name(), r.r.loop, flag&os.O_APPEND != 0)
+	nf := newOpenedFile(fd, f.Name(), r.r.loop, flag)
 	nf.inRoot = true
 	return nf, nil
 }
@@ -357,7 +357,7 @@ func (r *Root) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) 
 	if err != nil {
 		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
 	}
-	f := newFile(fd, rootJoinPath(r.r.name, name), r.r.loop, flag&os.O_APPEND != 0)
+	f := newOpenedFile(fd, rootJoinPath(r.r.name, name), r.r.loop, flag)
 	f.inRoot = true
 	return f, nil
 }
