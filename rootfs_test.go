@@ -787,7 +787,40 @@ func outsideState(t *testing.T, top string) string {
 	for _, e := range entries {
 		b.WriteString(e.Name() + " ")
 	}
+	b.WriteByte('\n')
+	// Modes and owners of top itself and of everything but the root
+	// beneath it.
+	err := filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == filepath.Join(top, "app") {
+			return filepath.SkipDir
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		rel, _ := filepath.Rel(top, p)
+		fmt.Fprintf(&b, "%s %v uid=%d gid=%d\n", rel, fi.Mode(), st.Uid, st.Gid)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking %s: %v", top, err)
+	}
 	return b.String()
+}
+
+// escapeGid is the group the Chown escape cases give: as root one no
+// fixture file has, so that a chown that escapes shows; otherwise the
+// caller's own, the only one BasePathFs can give, so that it lets the
+// case through.
+func escapeGid() int {
+	if os.Geteuid() == 0 {
+		return 4242
+	}
+	return os.Getgid()
 }
 
 // An escape case returns what it read (if anything) and the error.
@@ -837,6 +870,10 @@ var escapeCases = []escapeCase{
 		return "", f.Rename("/inside.txt", "/../app-secret/moved")
 	}},
 	{"Chmod through symlink out", func(f afero.Fs) (string, error) { return "", f.Chmod("/linkout/secret", 0o600) }},
+	{"Chown through symlink out", func(f afero.Fs) (string, error) {
+		return "", f.Chown("/linkout/secret", os.Getuid(), escapeGid())
+	}},
+	{"Chown .. through link", func(f afero.Fs) (string, error) { return "", f.Chown("/sub/up", os.Getuid(), escapeGid()) }},
 	{"Chtimes absolute symlink file", func(f afero.Fs) (string, error) {
 		return "", f.Chtimes("/absfile", time.Unix(1, 0), time.Unix(1, 0))
 	}},
