@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // The differential harness runs one scenario twice, once on the oracle and
@@ -155,7 +157,8 @@ func (r *recorder) formatInfo(fi fs.FileInfo, mtime bool) string {
 		s += fmt.Sprintf(" size=%d", fi.Size())
 	}
 	if mtime {
-		s += fmt.Sprintf(" mtime=%d", fi.ModTime().UnixNano())
+		// As finely as the oracle's stat(2) reports it on this system.
+		s += fmt.Sprintf(" mtime=%d", testkit.OracleTime(fi.ModTime()).UnixNano())
 	}
 	return s + "}"
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -182,7 +183,7 @@ func describeFSResult(t *testing.T, v any) any {
 		if v == nil {
 			return nil
 		}
-		return fmt.Sprintf("%s %v %d %v dir=%v", v.Name(), v.Mode(), v.Size(), v.ModTime().UnixNano(), v.IsDir())
+		return fmt.Sprintf("%s %v %d %v dir=%v", v.Name(), v.Mode(), v.Size(), testkit.OracleTime(v.ModTime()).UnixNano(), v.IsDir())
 	case []fs.DirEntry:
 		if v == nil {
 			return nil

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -124,8 +125,11 @@ func statSysDiff(want, got any) string {
 	if !ok1 || !ok2 {
 		return fmt.Sprintf(" Sys() is %T, os's %T", got, want)
 	}
+	wc, gc := *w, *g
+	testkit.OracleStat(&wc)
+	testkit.OracleStat(&gc)
 	var diff string
-	wv, gv := reflect.ValueOf(w).Elem(), reflect.ValueOf(g).Elem()
+	wv, gv := reflect.ValueOf(&wc).Elem(), reflect.ValueOf(&gc).Elem()
 	for i := 0; i < wv.NumField(); i++ {
 		if !wv.Field(i).Equal(gv.Field(i)) {
 			diff += fmt.Sprintf("\n\t%s: got %v, os %v", wv.Type().Field(i).Name, gv.Field(i), wv.Field(i))
