@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -45,6 +46,7 @@ func sameErr(t *testing.T, what string, want, got error, dir string) {
 // TestAsyncAgainstOS runs each Async call and the os call it mirrors on the
 // same files and compares results and errors.
 func TestAsyncAgainstOS(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	data := bytes.Repeat([]byte("0123456789abcdef"), 1000)
 	p := filepath.Join(dir, "f")
@@ -248,6 +250,7 @@ func renamePathErr(err error, from, to string) error {
 // TestBatch10000 reads 10,000 blocks in one batch, far more than the ring
 // has room for, and collects them with WaitAny.
 func TestBatch10000(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	const n, blk, blocks = 10000, 512, 1000
 	data := make([]byte, blk*blocks)
 	for i := range data {
@@ -335,6 +338,7 @@ func TestBatchOneEnter(t *testing.T) {
 // chain whose first op fails completes the rest with ECANCELED and leaves
 // other operations alone.
 func TestBatchChain(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f")
 	f, err := uringfs.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
@@ -403,6 +407,7 @@ func TestBatchChain(t *testing.T) {
 // TestBatchQueue uses a Batch as a completion queue that keeps 16 reads in
 // flight: each completion adds and submits one more.
 func TestBatchQueue(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	const total, depth, blk = 3000, 16, 512
 	data := make([]byte, 256*blk)
 	for i := range data {
@@ -458,6 +463,7 @@ func TestBatchQueue(t *testing.T) {
 // order: a ReadFile of a FIFO, which waits for a writer, comes after a
 // Stat submitted with it.
 func TestBatchWaitAny(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := unix.Mkfifo(fifo, 0o600); err != nil {
@@ -503,6 +509,7 @@ func TestBatchWaitAny(t *testing.T) {
 // waits; open(2) waits in the open), through Cancel and through a batch's
 // context. Only io_uring can interrupt them.
 func TestAsyncCancelBlocked(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	if be, _ := uringfs.Backend(); be != "uring" {
 		t.Skip("a blocked FIFO open or read cannot be cancelled on the syscall backend")
 	}
@@ -544,6 +551,7 @@ func TestAsyncCancelBlocked(t *testing.T) {
 // ends with either its full result (and correct bytes) or an error wrapping
 // context.Canceled, and no buffer changes once its handle is done.
 func TestAsyncCancelStorm(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	const n, blk, rounds = 256, 1024, 20
 	dir := t.TempDir()
 	data := make([]byte, n*blk)
@@ -625,6 +633,7 @@ func TestAsyncCancelStorm(t *testing.T) {
 // TestReadFiles compares ReadFiles with os.ReadFile over many files, a
 // missing one, a directory and files of odd sizes.
 func TestReadFiles(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	var names []string
 	for i := range 400 {
@@ -681,6 +690,7 @@ func TestReadFiles(t *testing.T) {
 // ReadFile of a FIFO that stays in flight until a writer comes. WaitAny
 // must return the ReadAt without waiting for the FIFO.
 func TestBatchWaitAnyOffRing(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := unix.Mkfifo(fifo, 0o600); err != nil {

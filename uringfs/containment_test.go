@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -23,6 +24,7 @@ import (
 // Nothing may ever read a byte of, or list a name from, the directory
 // outside.
 func TestRootFSTOCTOU(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	base := rootTempDir(t)
 	rootDir := filepath.Join(base, "root")
 	out := filepath.Join(base, "outside")

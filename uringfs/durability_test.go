@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -82,6 +83,7 @@ func TestDurabilityChild(t *testing.T) {
 // the library acknowledges nothing before the kernel has it and puts every
 // byte where it was asked; power-loss durability is the file system's.
 func TestDurability(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	if os.Getenv(durabilityEnv) != "" {
 		t.Skip("in the child")
 	}

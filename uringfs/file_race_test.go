@@ -15,12 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
 // TestConcurrentReadWriteAt has many goroutines write and read back distinct
 // regions of one file at once; every byte must end where it was written.
 func TestConcurrentReadWriteAt(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	const (
 		workers = 32
 		region  = 3000 // not a multiple of the page size on purpose
@@ -85,6 +87,7 @@ func TestConcurrentReadWriteAt(t *testing.T) {
 // Write is one call moving the shared offset, so whatever the interleaving
 // every chunk must land whole and none twice.
 func TestConcurrentReadWriteSeek(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	const (
 		writers = 8
 		chunks  = 50
@@ -167,6 +170,7 @@ func TestConcurrentReadWriteSeek(t *testing.T) {
 // freed descriptor numbers. No byte may land in another file, and every call
 // made after Close returned must fail with an error wrapping os.ErrClosed.
 func TestCloseRacesIO(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	const (
 		rounds   = 150
 		ioers    = 4
@@ -276,6 +280,7 @@ func TestCloseRacesIO(t *testing.T) {
 // TestConcurrentReadDirSeek reads a directory from several goroutines while
 // another rewinds it: no crash, no race, no entry outside the directory.
 func TestConcurrentReadDirSeek(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	want := map[string]bool{}
 	for i := 0; i < 100; i++ {
@@ -324,6 +329,7 @@ func TestConcurrentReadDirSeek(t *testing.T) {
 // descriptor when Close returns: a Close that only cancels and does not wait
 // passes the outside checks most of the time.
 func TestCloseWaitsForInflightRead(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	type reader interface {
 		Read([]byte) (int, error)
 		Close() error

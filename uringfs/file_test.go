@@ -1515,6 +1515,7 @@ func TestHugeReadAt(t *testing.T) {
 // from a pipe it wraps: Close returns and the Read fails with an error
 // wrapping os.ErrClosed (os's poller gives the same for a pipe).
 func TestClosePipeRead(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	backend, _ := uringfs.Backend()
 	for _, how := range []string{"NewFile", "FIFO"} {
 		t.Run(how, func(t *testing.T) {
@@ -1678,6 +1679,7 @@ func TestDiffShortWrite(t *testing.T) {
 // NewFile: os waits for such descriptors in its poller instead of returning
 // EAGAIN, and Close wakes a waiting Read with os.ErrClosed.
 func TestDiffNonblockingPipe(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	runDiff(t, diffCase{name: "Nonblocking", run: func(t *testing.T, x *impl, dir string, r *recorder) {
 		var p [2]int
 		if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -38,6 +39,7 @@ func noDirectSlots(t *testing.T, what string) {
 // end of file (which end the chain, so its Close reports ECANCELED), a
 // missing file, a negative offset.
 func TestLinkedFileRead(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	name := filepath.Join(dir, "f")
 	content := bytes.Repeat([]byte("linked chains "), 300)
@@ -109,6 +111,7 @@ func TestLinkedFileRead(t *testing.T) {
 // as one chain beside the same steps through os, and compares the files
 // they leave, then the errors of WriteAt on a file opened with O_APPEND.
 func TestLinkedFileWrite(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	osName, ourName := filepath.Join(dir, "os"), filepath.Join(dir, "ours")
 	data := []byte("written through a linked chain\n")
@@ -213,6 +216,7 @@ func TestLinkedFileWrite(t *testing.T) {
 // through its context: every handle ends, with its result or a
 // cancellation, and no slot is left in use.
 func TestLinkedFileMany(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	const n = 1000
 	names := make([]string, n)

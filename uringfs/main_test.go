@@ -151,3 +151,8 @@ func newFds(before map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// hangDeadline bounds each test that could deadlock (testkit.Deadline): far
+// above what any of them takes under -race or qemu, far below the package
+// timeout, so a hang fails with its own name and stacks.
+const hangDeadline = 3 * time.Minute

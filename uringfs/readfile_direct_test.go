@@ -19,6 +19,7 @@ import (
 
 	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -168,6 +169,7 @@ func testReadFileKinds(t *testing.T) {
 // TestReadFileDirectConcurrent reads 1,000 files from 64 goroutines and
 // checks every result and that no direct descriptor slot is left taken.
 func TestReadFileDirectConcurrent(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	dir := t.TempDir()
 	const files = 1000
 	for i := 0; i < files; i++ {

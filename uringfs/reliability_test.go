@@ -19,6 +19,7 @@ import (
 
 	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -273,6 +274,7 @@ func TestFaultOpen(t *testing.T) {
 // and makes it take one SQE at a time while many goroutines write and read
 // their own regions: every call completes and every byte is in place.
 func TestFaultEnterAPI(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	needRing(t)
 	f, p := openRW(t, nil)
 	var errs []syscall.Errno
@@ -320,6 +322,7 @@ func TestFaultEnterAPI(t *testing.T) {
 // goroutines open new files that reuse the descriptor numbers. Retrying
 // EINTR must stop at Close, and no byte may land in another file.
 func TestCloseRacesIOWithFaults(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	needRing(t)
 	transfers := func(c ring.Opcode, _ int) bool { return c == ring.OpRead || c == ring.OpWrite }
 	inject(t, &sched.FaultPlan{Match: transfers, Ops: []sched.Fault{{Errno: unix.EINTR}, {}, {Short: true}, {}}, Repeat: true})

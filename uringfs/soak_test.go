@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -45,6 +46,7 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("%s=%q: %v", soakEnv, s, err)
 		}
 	}
+	testkit.Deadline(t, d+hangDeadline)
 	const (
 		workers  = 256
 		files    = 1000

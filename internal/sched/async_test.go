@@ -18,6 +18,7 @@ import (
 
 	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // startReads starts one READ per block of fd into bufs, unlinked, and
@@ -39,6 +40,7 @@ func startReads(t *testing.T, l *sched.Loop, ctx context.Context, fd int, bufs [
 // TestStartReads starts many reads at once, more than the ring has slots
 // for, and checks every byte and that each op was signalled exactly once.
 func TestStartReads(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	eachBackend(t, sched.Config{Entries: 16, Rings: 1}, func(t *testing.T, l *sched.Loop) {
 		const n, blk = 2000, 512
 		data := pattern(n*blk, 3)
@@ -72,6 +74,7 @@ func TestStartReads(t *testing.T) {
 
 // TestStart10000 runs a flight of 10,000 nops and stats on a tiny ring.
 func TestStart10000(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	eachBackend(t, sched.Config{Entries: 8, Rings: 1}, func(t *testing.T, l *sched.Loop) {
 		dir := t.TempDir()
 		const n = 10000
@@ -131,6 +134,7 @@ func TestStartOneEnter(t *testing.T) {
 // a failing op completes the rest of its chain with ECANCELED and leaves
 // other chains alone; a path with a NUL byte fails without being submitted.
 func TestStartLinks(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	eachBackend(t, sched.Config{}, func(t *testing.T, l *sched.Loop) {
 		p := filepath.Join(t.TempDir(), "f")
 		fd := openFd(t, l, p, unix.O_RDWR|unix.O_CREAT, 0o644)
@@ -191,6 +195,7 @@ func TestStartLinks(t *testing.T) {
 // op must end either with its full, correct data or cancelled, and no buffer
 // may change after its flight reported done.
 func TestStartCancelStorm(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	eachBackend(t, sched.Config{Entries: 32, Rings: 2}, func(t *testing.T, l *sched.Loop) {
 		const n, blk, rounds = 200, 256, 30
 		data := pattern(n*blk, 9)
@@ -250,6 +255,7 @@ func TestStartCancelStorm(t *testing.T) {
 // TestStartCancelBlocked cancels reads blocked on pipes: they can only end
 // through the cancellation, and Err reports it.
 func TestStartCancelBlocked(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1})
 	ps := newPipes(t, 8)
 	ops := make([]*sched.Op, 8)
@@ -282,6 +288,7 @@ func TestStartCancelBlocked(t *testing.T) {
 // full ring: Close returns, every flight completes, and Start afterwards
 // fails with ErrClosed.
 func TestStartClose(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	b := sched.BackendURing
 	if syscallForced() {
 		t.Skip("needs io_uring: pipe reads cannot be cancelled on the syscall backend")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // faultLoop builds a one-ring io_uring loop for a fault test and installs
@@ -98,6 +99,7 @@ func TestFaultSetup(t *testing.T) {
 // before it enters the kernel, and makes it consume one SQE at a time: ops
 // still complete, with the right bytes, and the loop counts the retries.
 func TestFaultEnter(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	plan := &sched.FaultPlan{
 		EnterErrs:     []syscall.Errno{unix.EINTR, unix.EAGAIN, unix.EBUSY, unix.EINTR, unix.EINTR, unix.EAGAIN},
 		PartialEnters: 50,
@@ -233,6 +235,7 @@ func TestFaultShort(t *testing.T) {
 // errors on a two-entry ring (one op slot) whose enters consume one SQE at a
 // time: every op returns (no hang), with its own result.
 func TestFaultTinyRing(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	want := pattern(16384, 11)
 	_, fd := faultFile(t, want)
 	plan := &sched.FaultPlan{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // readChain is OPENAT into the chain's slot, READ of len(buf) from it
@@ -132,6 +133,7 @@ func TestChainDirectNoHardlink(t *testing.T) {
 }
 
 func TestChainDirectConcurrent(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	l := directLoop(t)
 	dir := t.TempDir()
 	const files = 50

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 type readResult struct {
@@ -63,6 +64,7 @@ func receive(t *testing.T, what string, c <-chan readResult) readResult {
 // ordinary park; Loop.Close cancels it with ErrClosed, as it does a parked
 // caller.
 func TestKernelWait(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1})
 	r, w := pipeFds(t)
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // pipeFlight starts a one-byte read of the pipe r on lane and returns the
@@ -66,6 +67,7 @@ func awaitResult(t *testing.T, what string, c <-chan bool) bool {
 // there is nothing to wait for or when a Do caller shares the ring; and
 // Close wakes it.
 func TestAwait(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1})
 	lane := l.Lane()
 	r, w := pipeFds(t)

@@ -174,3 +174,8 @@ func eachBackend(t *testing.T, cfg sched.Config, fn func(t *testing.T, l *sched.
 		})
 	}
 }
+
+// hangDeadline bounds each test that could deadlock (testkit.Deadline): far
+// above what any of them takes under -race or qemu, far below the package
+// timeout, so a hang fails with its own name and stacks.
+const hangDeadline = 3 * time.Minute

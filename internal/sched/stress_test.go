@@ -21,6 +21,7 @@ import (
 
 	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // hangGuard fails the test with every goroutine's stack if done is not
@@ -58,6 +59,7 @@ func runAll(n int, fn func(i int)) <-chan struct{} {
 // TestManyGoroutines runs 10,000 goroutines of mixed reads, writes, stats
 // and nops against a few files and checks every byte.
 func TestManyGoroutines(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	eachBackend(t, sched.Config{}, func(t *testing.T, l *sched.Loop) {
 		dir := t.TempDir()
 		const nFiles, fileSize = 4, 64 << 10
@@ -135,6 +137,7 @@ func TestManyGoroutines(t *testing.T) {
 // TestBackpressure uses a 4-entry ring, so submitters must park for free
 // slots; all complete and the parking is counted.
 func TestBackpressure(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1, Entries: 4})
 	p := filepath.Join(t.TempDir(), "f")
 	data := pattern(1<<16, 5)
@@ -169,6 +172,7 @@ func TestBackpressure(t *testing.T) {
 // cannot complete (empty pipes), so further submitters must park for a
 // slot; writing to the pipes then lets every read finish with its byte.
 func TestBackpressureBlocked(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1, Entries: 4})
 	const readers = 8 // more than the ring's op slots
 	ps := newPipes(t, readers)
@@ -206,6 +210,7 @@ func TestBackpressureBlocked(t *testing.T) {
 // TestBackpressureChains mixes chains with single ops on a tiny ring, where
 // a chain needs several slots at once.
 func TestBackpressureChains(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1, Entries: 4})
 	p := filepath.Join(t.TempDir(), "f")
 	writeFile(t, p, pattern(4096, 1))
@@ -323,6 +328,7 @@ const sentinel = 0xEE
 // op did not complete; data is never wrong or lost; and a buffer is never
 // written after its call returned.
 func TestCancelStorm(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	eachBackend(t, sched.Config{Entries: 64}, func(t *testing.T, l *sched.Loop) {
 		const nPipes, G, K, blk = 16, 200, 25, 256
 		ps := newPipes(t, nPipes)
@@ -462,6 +468,7 @@ func TestCancelStorm(t *testing.T) {
 // blocked on pipes and file reads in a loop. Close returns, every call
 // returns, later calls get ErrClosed and nothing leaks (TestMain checks).
 func TestCloseInFlight(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
 	for _, c := range []struct {
 		name string
 		cfg  sched.Config
