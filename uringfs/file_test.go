@@ -1658,7 +1658,7 @@ func TestDiffShortWrite(t *testing.T) {
 			// RLIMIT_FSIZE posts the short count but leaves the file
 			// position where the write began; the next Write then lands
 			// there. Only the syscall backend compares writes at the
-			// position; see the report of issue 3.
+			// position.
 			f.Seek(0, io.SeekStart)
 			n, err := f.Write(bytes.Repeat([]byte("w"), 150))
 			n2, err2 := f.Write([]byte("more"))
