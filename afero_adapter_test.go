@@ -21,6 +21,7 @@ import (
 
 	"github.com/uringfs/uring"
 	"github.com/uringfs/uring/conformance"
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -74,7 +75,7 @@ func (r *rec) fmtVal(v any) string {
 		if v.FileInfo == nil || nilPointer(v.FileInfo) {
 			return r.fmtInfo(v.FileInfo) // a failed Stat: no time to show
 		}
-		return r.fmtInfo(v.FileInfo) + fmt.Sprintf("@%d", v.ModTime().UnixNano())
+		return r.fmtInfo(v.FileInfo) + fmt.Sprintf("@%d", testkit.OracleTime(v.ModTime()).UnixNano())
 	case fs.FileInfo:
 		return r.fmtInfo(v)
 	case []fs.FileInfo:
@@ -117,7 +118,7 @@ func (r *rec) fmtVal(v any) string {
 	case string:
 		return fmt.Sprintf("%q", r.norm(v))
 	case time.Time:
-		return fmt.Sprint(v.UnixNano())
+		return fmt.Sprint(testkit.OracleTime(v).UnixNano())
 	default:
 		return fmt.Sprintf("%T(%v)", v, v)
 	}
