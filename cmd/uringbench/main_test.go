@@ -11,11 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
 // TestMain lets the test binary stand in for the tool when it re-executes
-// itself to run a phase in a child process.
+// itself to run a phase in a child process, and for a fake fio.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == childFlag {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -23,7 +24,11 @@ func TestMain(m *testing.M) {
 	if filepath.Base(os.Args[0]) == "fio" {
 		os.Exit(fakeFio(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	// The test run, and only it, checks for leaks (see testkit.Run). The
+	// in-process runs use the process-wide loop, which lives until exit by
+	// design: asking for the backend starts it before the baseline.
+	uringfs.Backend()
+	testkit.Main(m)
 }
 
 // tiny keeps the runs short; nothing here looks at timings.

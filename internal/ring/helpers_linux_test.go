@@ -2,7 +2,6 @@ package ring
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,35 +11,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/testkit"
 )
 
-// TestMain fails the run when the tests leave file descriptors open: a ring
-// fd, a registered eventfd or a pipe that Close or a cleanup missed.
-func TestMain(m *testing.M) {
-	// Opening a pollable file starts the runtime's netpoller, whose fds stay
-	// open for the life of the process; start it before the baseline.
-	if pr, pw, err := os.Pipe(); err == nil {
-		pr.Close()
-		pw.Close()
-	}
-	before := openFds()
-	code := m.Run()
-	if code == 0 {
-		if after := openFds(); after > before {
-			fmt.Fprintf(os.Stderr, "file descriptors leaked: %d open before the tests, %d after\n", before, after)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func openFds() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0
-	}
-	return len(ents)
-}
+// TestMain fails the run when the tests leave a file descriptor open (a
+// ring fd, a registered eventfd or a pipe that Close or a cleanup missed)
+// or a goroutine running (see testkit.Run).
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // newTestRing sets up a ring with entries SQ slots, closed when the test
 // ends. Where the kernel or the sandbox refuses io_uring (seccomp EPERM,
