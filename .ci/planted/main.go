@@ -10,6 +10,7 @@
 //	go run ./.ci/planted -only id,id         # some bugs
 //	go run ./.ci/planted -list               # show the list; check every edit still applies
 //	go run ./.ci/planted -keep               # keep the planted copies for a look
+//	go run ./.ci/planted -skip '^TestX$'     # leave out a test that fails without any bug
 //
 // For each bug it copies the tracked files (git ls-files, as they are in the
 // working tree; -rev REV takes a commit instead) to a temporary directory,
@@ -105,6 +106,7 @@ var (
 	flagTimeout  = flag.Duration("timeout", 5*time.Minute, "go test -timeout for each configuration")
 	flagBaseline = flag.Bool("baseline", true, "first run the unplanted copy through every configuration; stop if it fails")
 	flagLogs     = flag.String("logs", "", "directory for the logs of failing runs (default: a new temporary directory)")
+	flagSkip     = flag.String("skip", "", "go test -skip pattern: leave out tests that fail without any bug (say so in the report)")
 )
 
 func main() {
@@ -230,6 +232,9 @@ func run() int {
 
 	start := time.Now()
 	fmt.Printf("planting %d bugs into %s (%s), configurations: %s\n", len(bugs), repo, from, configNames(configs))
+	if *flagSkip != "" {
+		fmt.Printf("skipping tests matching %q in every run\n", *flagSkip)
+	}
 	if *flagBaseline {
 		fmt.Fprintf(os.Stderr, "baseline: the unplanted copy through every configuration\n")
 		res := r.plant(ctx, &bug{id: "baseline"})
@@ -880,7 +885,7 @@ func (r *runner) plant(ctx context.Context, b *bug) *result {
 }
 
 var (
-	failLine    = regexp.MustCompile(`^\s*--- FAIL: (\S+)`)
+	failLine    = regexp.MustCompile(`^\s*--- FAIL: ([^\s:]+)`)
 	pkgLine     = regexp.MustCompile(`^(ok|FAIL)\s+(\S+)(.*)$`)
 	runningLine = regexp.MustCompile(`^\t\t(\S+) \(`)
 )
@@ -894,6 +899,9 @@ func (r *runner) runConfig(ctx context.Context, id string, c config) (failed boo
 	args := []string{r.goBin, "test", "-count=1", "-timeout", flagTimeout.String()}
 	if c.race {
 		args = append(args, "-race")
+	}
+	if *flagSkip != "" {
+		args = append(args, "-skip", *flagSkip)
 	}
 	args = append(args, "./...")
 	// Beyond go test's own -timeout, which does not cover compiling.
