@@ -356,8 +356,7 @@ func (file *file) close() error {
 	if busy {
 		switch {
 		case file.loop.Backend() == sched.BackendURing:
-			file.loop.CancelFd(file.fd)
-			<-file.state.drained
+			file.cancelUntilDrained()
 		case file.nonblock.Load():
 			// stopPoller has woken whatever waited for readiness, and no
 			// call on a non-blocking descriptor waits for long: as os does
@@ -373,6 +372,30 @@ func (file *file) close() error {
 		}
 	}
 	return file.destroy()
+}
+
+// cancelUntilDrained cancels the ring's requests on the descriptor until
+// the last operation has let go of it. One cancel is not enough: an
+// operation that took its reference before Close but reaches the ring after
+// the cancel (it was still trying the page cache on the caller, say) would
+// then wait for good on a pipe with no writer. Such an operation is in the
+// ring moments later, so the cancel is repeated, at growing intervals, for
+// as long as references remain.
+func (file *file) cancelUntilDrained() {
+	file.loop.CancelFd(file.fd)
+	wait := 2 * time.Millisecond
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		select {
+		case <-file.state.drained:
+			return
+		case <-timer.C:
+			file.loop.CancelFd(file.fd)
+			wait = min(2*wait, 100*time.Millisecond)
+			timer.Reset(wait)
+		}
+	}
 }
 
 // destroy releases the descriptor once no operation uses it.
