@@ -520,8 +520,10 @@ func (b *Batch) WaitAny() Handle {
 }
 
 // Poll is WaitAny without the waiting: it returns the handle of a
-// completed operation that WaitAny has not returned yet, or nil if none has
-// completed. A loop that keeps many operations in flight polls, adds one
+// completed operation that WaitAny has not returned yet, or nil if none is
+// ready to be returned. A handle's Done channel closes a moment before the
+// handle becomes ready here, so Poll may return nil just after Done was
+// seen closed; WaitAny has no such gap. A loop that keeps many operations in flight polls, adds one
 // operation for each handle it got, and submits what it added before it
 // waits, or after a few: since a waiting Batch reaps its own completions,
 // how the refills are grouped matters little (BenchmarkAsyncRandReadDirect
