@@ -76,6 +76,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -106,6 +107,7 @@ var (
 	flagTimeout  = flag.Duration("timeout", 5*time.Minute, "go test -timeout for each configuration")
 	flagBaseline = flag.Bool("baseline", true, "first run the unplanted copy through every configuration; stop if it fails")
 	flagLogs     = flag.String("logs", "", "directory for the logs of failing runs (default: a new temporary directory)")
+	flagFailfast = flag.Bool("failfast", true, "end a configuration at its first failing package (false: run every package, to see every test that fails)")
 	flagSkip     = flag.String("skip", "", "go test -skip pattern: leave out tests that fail without any bug (say so in the report)")
 )
 
@@ -747,6 +749,17 @@ func (sb *sandbox) command(ctx context.Context, dir string, env []string, args .
 	return cmd
 }
 
+// runGroup runs cmd, then kills what is left of its process group: a test
+// binary that go test killed on its timeout can leave children behind
+// (uringbench's child phases), stuck on a planted bug.
+func runGroup(cmd *exec.Cmd) error {
+	err := cmd.Run()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	return err
+}
+
 // ---------------------------------------------------------------------------
 // Running the suite.
 
@@ -848,7 +861,7 @@ func (r *runner) plant(ctx context.Context, b *bug) *result {
 	var out bytes.Buffer
 	cmd := r.sandbox.command(ctx, r.work, r.baseEnv(), r.goBin, "test", "-count=1", "-exec", "/bin/true", "./...")
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
+	if err := runGroup(cmd); err != nil {
 		if ctx.Err() != nil {
 			return res
 		}
@@ -907,10 +920,23 @@ func (r *runner) runConfig(ctx context.Context, id string, c config) (failed boo
 	// Beyond go test's own -timeout, which does not cover compiling.
 	cctx, cancel := context.WithTimeout(ctx, *flagTimeout+15*time.Minute)
 	defer cancel()
-	cmd := r.sandbox.command(cctx, r.work, append(r.baseEnv(), c.env...), args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	werr := cmd.Run()
+	// With -failfast, the first package that fails ends the run: the bug
+	// is caught, and a bug that hangs the loop need not wait out the
+	// timeout of every package.
+	sctx, stopEarly := context.WithCancel(cctx)
+	defer stopEarly()
+	cmd := r.sandbox.command(sctx, r.work, append(r.baseEnv(), c.env...), args...)
+	out := &lineWatcher{}
+	if *flagFailfast {
+		out.onLine = func(ln string) {
+			if strings.HasPrefix(ln, "FAIL\t") {
+				out.stopped = true
+				stopEarly()
+			}
+		}
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	werr := runGroup(cmd)
 	if code, ok := exitCode(werr); ok && code == 125 && strings.Contains(out.String(), "planted: sandbox") {
 		return false, nil, "", fmt.Errorf("sandbox failed: %s", firstLines(out.String(), 3))
 	}
@@ -949,7 +975,7 @@ func (r *runner) runConfig(ctx context.Context, id string, c config) (failed boo
 			}
 		}
 	}
-	if cctx.Err() != nil && ctx.Err() == nil {
+	if !out.stopped && cctx.Err() != nil && ctx.Err() == nil {
 		notes = append(notes, "go test killed after "+(*flagTimeout+15*time.Minute).String())
 	}
 	failed = werr != nil || len(tests) > 0 || len(notes) > 0
@@ -970,6 +996,41 @@ func (r *runner) runConfig(ctx context.Context, id string, c config) (failed boo
 	}
 	logPath = r.saveLog(id, c.name, out.Bytes())
 	return true, failures, logPath, nil
+}
+
+// lineWatcher collects output and calls onLine with each complete line.
+type lineWatcher struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	partial []byte
+	onLine  func(string)
+	stopped bool
+}
+
+func (w *lineWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if w.onLine == nil {
+		return len(p), nil
+	}
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			break
+		}
+		w.onLine(string(w.partial[:i]))
+		w.partial = w.partial[i+1:]
+	}
+	return len(p), nil
+}
+
+func (w *lineWatcher) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.buf.String() }
+func (w *lineWatcher) Bytes() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return bytes.Clone(w.buf.Bytes())
 }
 
 func (r *runner) shortPkg(p string) string {
