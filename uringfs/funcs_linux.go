@@ -489,7 +489,11 @@ func splitParent(path string) (dir, base string) {
 const removeAllBatch = 1024
 
 // removeAllAt removes base inside the directory parent and, if base is a
-// directory, everything in it. Error paths are relative to parent.
+// directory, everything in it, with os's results and errors; RemoveAll and
+// Root.RemoveAll both walk with it. base is a single element, opened with
+// O_NOFOLLOW, and the walk goes on through the descriptors it opens, so it
+// never leaves the tree below parent: inside a Root it stays inside. Error
+// paths are relative to parent.
 func removeAllAt(l *sched.Loop, parent int, base string) error {
 	uerr := ignoringEINTR(func() error { return l.Unlinkat(background, parent, base, 0) })
 	if uerr == nil || uerr == unix.ENOENT {

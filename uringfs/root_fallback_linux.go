@@ -1,0 +1,62 @@
+// This file is the Root's fallback for kernels without openat2 (before
+// Linux 5.6, or behind a seccomp filter that refuses it): such a Root wraps
+// an os.Root, and the files it opens are handed to the loop.
+
+package uringfs
+
+import (
+	"io/fs"
+	"os"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/sched"
+)
+
+// rootForceOS makes OpenRoot take the os.Root fallback; tests set it.
+var rootForceOS atomic.Bool
+
+// openat2Works probes openat2 with RESOLVE_BENEATH on the root.
+func (r *Root) openat2Works() bool {
+	if rootForceOS.Load() {
+		return false
+	}
+	fd, err := r.openat2(".", unix.O_PATH, 0)
+	if err == nil {
+		unix.Close(fd)
+		return true
+	}
+	// ENOSYS: too old a kernel. EPERM: a seccomp filter that predates
+	// openat2. Anything else is not about openat2 itself.
+	return err != unix.ENOSYS && err != unix.EPERM
+}
+
+func newOSRoot(l *sched.Loop, osr *os.Root) *Root {
+	return &Root{&root{name: osr.Name(), loop: l, osr: osr, fd: -1}}
+}
+
+// adopt turns a file os.Root opened into a *File on the loop.
+func (r *Root) adopt(f *os.File, err error, flag int) (*File, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	cerr := sc.Control(func(s uintptr) {
+		fd, err = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "openat", Path: f.Name(), Err: err}
+	}
+	nf := newOpenedFile(fd, f.Name(), r.r.loop, flag)
+	nf.inRoot = true
+	return nf, nil
+}
