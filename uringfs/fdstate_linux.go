@@ -6,6 +6,7 @@ import "sync/atomic"
 // spirit of internal/poll's fdMutex: every operation holds a reference while
 // it uses the fd number, and the number is released only after the last
 // reference is dropped, so it is never reused under an operation in flight.
+// A File keeps one on its descriptor, a Root on its directory's.
 //
 // Layout of v: bit 62 is set once Close has begun, bit 61 once Close has
 // handed the release of the descriptor to the last reference holder (it

@@ -1,8 +1,8 @@
-// This file holds the Root type: opening a Root, its lifetime (a reference
-// per running method, released by Close), and one method per method of
-// os.Root. A method resolves its name with the resolver in
-// root_resolve_linux.go, or, where the kernel has no openat2, hands the call
-// to os.Root (root_fallback_linux.go).
+// This file holds the Root type: opening a Root, its lifetime (each running
+// method holds a reference on the descriptor, which Close releases after the
+// last one), and one method per method of os.Root. A method resolves its
+// name with the resolver in root_resolve_linux.go or, where the kernel has no
+// openat2, hands the call to os.Root (root_fallback_linux.go).
 
 package uringfs
 
@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -50,11 +49,10 @@ type root struct {
 	// seccomp filter refuses it): then the Root runs on os.Root.
 	osr *os.Root
 
-	// fd is released when the Root is closed and no method is using it.
-	mu      sync.Mutex
+	// fd is released when the Root is closed and no method holds a
+	// reference on state.
 	fd      int
-	refs    int
-	closed  bool
+	state   fdState
 	cleanup runtime.Cleanup
 }
 
@@ -108,6 +106,7 @@ func newRoot(l *sched.Loop, fd int, name string) (*Root, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("not a directory")}
 	}
 	r := &Root{&root{name: name, loop: l, fd: fd}}
+	r.r.state.drained = make(chan struct{}) // closed by the last decref after Close; no one waits
 	r.r.cleanup = runtime.AddCleanup(r, func(inner *root) { inner.close() }, r.r)
 	return r, nil
 }
@@ -124,34 +123,32 @@ func (r *Root) Close() error {
 	return r.r.close()
 }
 
+// close does not wait for running methods, as os.Root's does not: one can
+// wait as long as it likes (opening a FIFO waits for the other end). The
+// last of them releases the descriptor instead.
 func (rt *root) close() error {
 	if rt.osr != nil {
 		return rt.osr.Close()
 	}
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	if !rt.closed && rt.refs == 0 {
+	first, busy := rt.state.markClosed()
+	if first && (!busy || !rt.state.deferRelease()) {
 		unix.Close(rt.fd)
 	}
-	rt.closed = true
 	return nil
 }
 
+// incref takes a reference on the descriptor for one method.
 func (rt *root) incref() error {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	if rt.closed {
+	if !rt.state.incref() {
 		return os.ErrClosed
 	}
-	rt.refs++
 	return nil
 }
 
+// decref drops a method's reference, releasing the descriptor if Close
+// left that to it.
 func (rt *root) decref() {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	rt.refs--
-	if rt.closed && rt.refs == 0 {
+	if rt.state.decref() {
 		unix.Close(rt.fd)
 	}
 }

@@ -44,6 +44,8 @@ var rootErrPathEscapes = sync.OnceValue(func() error {
 // its value, so only the text can match.
 var rootErrEmptyPath = errors.New("empty path")
 
+// rootCheckName refuses, as os.Root does before any lookup, an empty name
+// and an absolute one.
 func rootCheckName(name string) error {
 	if name == "" {
 		return rootErrEmptyPath
