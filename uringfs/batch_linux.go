@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
 )
 
@@ -296,10 +295,6 @@ type rwStep struct {
 
 func (b *Batch) addRW(f *File, p []byte, off int64, write bool) *Pending[int] {
 	s := &rwStep{f: f, p: p, off: off, write: write}
-	s.op.Code, s.op.Off = ring.OpRead, off
-	if write {
-		s.op.Code = ring.OpWrite
-	}
 	s.h.done = make(chan struct{})
 	s.e.h, s.e.op, s.e.impl = &s.h, &s.op, s
 	b.add(&s.e, &s.h)
@@ -338,7 +333,11 @@ func (s *rwStep) start(context.Context, *sched.Loop) bool {
 		s.h.finish(0, err)
 		return false
 	}
-	s.op.Fd, s.op.Buf = f.fd, s.p[:min(len(s.p), sched.MaxRW)]
+	if b := s.p[:min(len(s.p), sched.MaxRW)]; s.write {
+		s.op = sched.WriteOp(f.fd, b, s.off)
+	} else {
+		s.op = sched.ReadOp(f.fd, b, s.off)
+	}
 	return true
 }
 
@@ -397,7 +396,7 @@ func (s *rwStep) end(ctx context.Context) {
 func (b *Batch) Sync(f *File) *Pending[struct{}] {
 	h := newPending[struct{}]()
 	e := newEntry(h)
-	op := &sched.Op{Code: ring.OpFsync}
+	op := new(sched.Op)
 	e.op = op
 	e.start = func(ctx context.Context, l *sched.Loop) bool {
 		if err := f.checkValid("sync"); err != nil {
@@ -410,7 +409,7 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 			h.finish(struct{}{}, f.wrapErr("sync", err))
 			return false
 		}
-		op.Fd = f.fd
+		*op = sched.FsyncOp(f.fd, false)
 		return true
 	}
 	done := func(err error) {
@@ -445,8 +444,8 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File] {
 	h := newPending[*File]()
 	e := newEntry(h)
-	op := &sched.Op{Code: ring.OpOpenat, Fd: unix.AT_FDCWD, Path: name,
-		Flags: uint32(flag | unix.O_CLOEXEC), Mode: syscallMode(perm)}
+	op := new(sched.Op)
+	*op = sched.OpenatOp(unix.AT_FDCWD, name, flag|unix.O_CLOEXEC, syscallMode(perm))
 	e.op = op
 	var l *sched.Loop
 	e.start = func(_ context.Context, lp *sched.Loop) bool { l = lp; return true }
@@ -481,7 +480,8 @@ func (b *Batch) Stat(name string) *Pending[fs.FileInfo] {
 	h := newPending[fs.FileInfo]()
 	e := newEntry(h)
 	st := new(unix.Statx_t)
-	op := &sched.Op{Code: ring.OpStatx, Fd: unix.AT_FDCWD, Path: name, Mode: statxMask, Statx: st}
+	op := new(sched.Op)
+	*op = sched.StatxOp(unix.AT_FDCWD, name, 0, statxMask, st)
 	e.op = op
 	e.start = func(context.Context, *sched.Loop) bool { return true }
 	wrap := func(err error) error { return &fs.PathError{Op: "stat", Path: name, Err: err} }
@@ -536,8 +536,7 @@ func (b *Batch) ReadFile(name string) *Pending[[]byte] {
 	h := newPending[[]byte]()
 	e := newEntry(h)
 	m := &readFileOp{h: h, name: name}
-	m.op.Code = ring.OpOpenat
-	m.op.Fd, m.op.Path, m.op.Flags = unix.AT_FDCWD, name, uint32(os.O_RDONLY|unix.O_CLOEXEC)
+	m.op = sched.OpenatOp(unix.AT_FDCWD, name, os.O_RDONLY|unix.O_CLOEXEC, 0)
 	e.op = &m.op
 	e.start = func(ctx context.Context, l *sched.Loop) bool {
 		m.l, m.ctx = l, ctx
@@ -662,7 +661,7 @@ func (m *readFileOp) read() {
 		m.close()
 		return
 	}
-	m.op = sched.Op{Code: ring.OpRead, Fd: m.fd, Buf: m.data[len(m.data):cap(m.data)], Off: -1}
+	m.op = sched.ReadOp(m.fd, m.data[len(m.data):cap(m.data)], -1)
 	m.step(stepRead)
 }
 
@@ -696,7 +695,7 @@ func (m *readFileOp) readDone() {
 // close releases the descriptor; it is not cancellable, and its error is
 // ignored, as os.ReadFile ignores it.
 func (m *readFileOp) close() {
-	m.op = sched.Op{Code: ring.OpClose, Fd: m.fd}
+	m.op = sched.CloseOp(m.fd)
 	m.next = stepClosed
 	if _, err := m.l.StartOn(background, m.lane, m.opSlice(), nil, m.notify); err != nil {
 		unix.Close(m.fd) // the loop is closed: close it here

@@ -166,10 +166,10 @@ func openAt(ctx context.Context, dirfd int, path, name string, flag int, perm fs
 // for the other end, so reopenFIFO has nothing to redo.
 func openCallerFirst(ctx context.Context, l *sched.Loop, dirfd int, path string, flag int) (fd int, ok bool, err error) {
 	if ctx.Done() != nil || flag&(unix.O_CREAT|unix.O_TRUNC) != 0 || flag&unix.O_TMPFILE == unix.O_TMPFILE ||
-		!l.CallerFirst() || callerPathOff.Load() || !cachedOpenOK() {
+		callerPathOff.Load() || !l.CachedOpens() {
 		return -1, false, nil
 	}
-	fd, errno := openCachedAt(dirfd, path, flag|unix.O_CLOEXEC)
+	fd, errno := l.OpenCached(dirfd, path, flag|unix.O_CLOEXEC)
 	switch errno {
 	case 0:
 		return fd, true, nil

@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
 )
 
@@ -30,11 +29,8 @@ var errLinkedTooLarge = errors.New("uringfs: a linked read or write transfers at
 func (b *Batch) OpenLinked(name string, flag int, perm fs.FileMode) *LinkedFile {
 	lf := &LinkedFile{name: name, flag: flag}
 	b.linkIn(lf)
-	// A direct descriptor is in no process table, so it has no
-	// close-on-exec flag; the kernel refuses one.
-	s := lf.newCtl(linkOpen, ring.OpOpenat)
-	s.op.Fd, s.op.Path = unix.AT_FDCWD, name
-	s.op.Flags, s.op.Mode = uint32(flag&^unix.O_CLOEXEC), syscallMode(perm)
+	s := lf.newCtl(linkOpen)
+	s.op = sched.OpenatOp(unix.AT_FDCWD, name, flag|unix.O_CLOEXEC, syscallMode(perm))
 	lf.opened = s.add()
 	return lf
 }
@@ -51,7 +47,7 @@ func (lf *LinkedFile) ReadAt(p []byte, off int64) *Pending[int] {
 	case len(p) > sched.MaxRW:
 		pre = &fs.PathError{Op: "read", Path: lf.name, Err: errLinkedTooLarge}
 	}
-	return lf.addRW(linkRead, ring.OpRead, p, off, pre)
+	return lf.addRW(linkRead, p, off, pre)
 }
 
 // WriteAt adds to the chain a write of p at off: the handle's result is
@@ -68,19 +64,23 @@ func (lf *LinkedFile) WriteAt(p []byte, off int64) *Pending[int] {
 	case len(p) > sched.MaxRW:
 		pre = &fs.PathError{Op: "write", Path: lf.name, Err: errLinkedTooLarge}
 	}
-	return lf.addRW(linkWrite, ring.OpWrite, p, off, pre)
+	return lf.addRW(linkWrite, p, off, pre)
 }
 
 // Sync adds to the chain an fsync of the file, as File.Sync.
 func (lf *LinkedFile) Sync() *Pending[struct{}] {
-	return lf.newCtl(linkSync, ring.OpFsync).add()
+	s := lf.newCtl(linkSync)
+	s.op = sched.FsyncOp(-1, false)
+	return s.add()
 }
 
 // Close adds to the chain the close of the file. Without it the file is
 // closed when the chain ends; with it, its error (as File.Close reports
 // one) is the handle's.
 func (lf *LinkedFile) Close() *Pending[struct{}] {
-	return lf.newCtl(linkClose, ring.OpClose).add()
+	s := lf.newCtl(linkClose)
+	s.op = sched.CloseOp(-1)
+	return s.add()
 }
 
 // linkedKind says which LinkedFile operation a step is.
@@ -97,9 +97,9 @@ const (
 var linkedOpNames = [...]string{"open", "read", "write", "sync", "close"}
 
 // linkedStep is what every LinkedFile operation holds: its batch entry
-// and its op, allocated together with its handle (linkedRW, linkedCtl)
-// rather than as a handle, an entry, an op and a closure for each of
-// start, end and fail.
+// and its op (Direct: on the chain's slot, so its fd is not used),
+// allocated together with its handle (linkedRW, linkedCtl) rather than as
+// a handle, an entry, an op and a closure for each of start, end and fail.
 type linkedStep struct {
 	e    entry
 	op   sched.Op
@@ -128,10 +128,15 @@ type linkedRW struct {
 	pre  error // an argument error, found when it was added
 }
 
-func (lf *LinkedFile) addRW(kind linkedKind, code ring.Opcode, p []byte, off int64, pre error) *Pending[int] {
+func (lf *LinkedFile) addRW(kind linkedKind, p []byte, off int64, pre error) *Pending[int] {
 	s := &linkedRW{size: len(p), pre: pre}
 	s.lf, s.kind = lf, kind
-	s.op.Code, s.op.Buf, s.op.Off, s.op.Direct = code, p, off, true
+	if kind == linkRead {
+		s.op = sched.ReadOp(-1, p, off)
+	} else {
+		s.op = sched.WriteOp(-1, p, off)
+	}
+	s.op.Direct = true
 	s.h.done = make(chan struct{})
 	s.e.h, s.e.op, s.e.impl = &s.h, &s.op, s
 	lf.chain.add(&s.e, &s.h)
@@ -176,14 +181,14 @@ type linkedCtl struct {
 }
 
 // newCtl makes the step; add adds it to the chain once its op is filled.
-func (lf *LinkedFile) newCtl(kind linkedKind, code ring.Opcode) *linkedCtl {
+func (lf *LinkedFile) newCtl(kind linkedKind) *linkedCtl {
 	s := &linkedCtl{}
 	s.lf, s.kind = lf, kind
-	s.op.Code, s.op.Direct = code, true
 	return s
 }
 
 func (s *linkedCtl) add() *Pending[struct{}] {
+	s.op.Direct = true
 	s.h.done = make(chan struct{})
 	s.e.h, s.e.op, s.e.impl = &s.h, &s.op, s
 	s.lf.chain.add(&s.e, &s.h)

@@ -4,31 +4,12 @@ import (
 	"context"
 	"io"
 	"io/fs"
-	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/uringfs/uring/internal/sched"
 )
-
-// resolveCached is openat2's RESOLVE_CACHED (Linux 5.12), which x/sys does
-// not name: the open fails with EAGAIN instead of waiting for a lookup that
-// needs I/O.
-const resolveCached = 0x20
-
-// cachedOpenOK is whether this kernel takes openat2 with RESOLVE_CACHED; it
-// is probed once.
-var cachedOpenOK = sync.OnceValue(func() bool {
-	fd, errno := openCached("/")
-	if errno == 0 {
-		unix.Close(fd)
-	}
-	return errno == 0 || errno == unix.EAGAIN
-})
 
 // callerPathOff turns the caller-side opens off (readFileCached,
 // openCallerFirst), for tests of the ring's paths behind them.
@@ -36,9 +17,9 @@ var callerPathOff atomic.Bool
 
 // readFileCached is ReadFile's first try on the io_uring backend: system
 // calls on the caller that never wait for the device. The name is opened
-// with openat2 and RESOLVE_CACHED, which fails at once when the lookup
-// would need I/O, and a regular file's bytes are read with
-// preadv2(RWF_NOWAIT), which returns what the page cache holds; then close.
+// with sched's OpenCached, which fails at once when the lookup would need
+// I/O, and a regular file's bytes are read with PreadNowait, which returns
+// what the page cache holds; then close.
 // For a file whose name and pages are cached that is the fallback backend's
 // ReadFile, five system calls and nothing else, which is cheaper than the
 // one-enter chain of readFileDirect: the kernel runs each link of a chain
@@ -54,10 +35,10 @@ var callerPathOff atomic.Bool
 // file (a FIFO, a terminal, a directory's EISDIR). Like os.Open, opening a
 // FIFO that has no writer blocks until one comes.
 func readFileCached(ctx context.Context, l *sched.Loop, name string) (data []byte, ok bool, err error) {
-	if !l.CallerFirst() || callerPathOff.Load() || !cachedOpenOK() {
+	if callerPathOff.Load() || !l.CachedOpens() {
 		return nil, false, nil
 	}
-	fd, errno := openCached(name)
+	fd, errno := l.OpenCached(unix.AT_FDCWD, name, unix.O_RDONLY|unix.O_CLOEXEC)
 	switch errno {
 	case 0:
 	case unix.EAGAIN, unix.EINVAL:
@@ -110,42 +91,4 @@ func readFileCached(ctx context.Context, l *sched.Loop, name string) (data []byt
 		return data, true, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	return data, true, nil
-}
-
-// openCached is openat2(AT_FDCWD, name, O_RDONLY|O_CLOEXEC, RESOLVE_CACHED).
-func openCached(name string) (int, syscall.Errno) {
-	return openCachedAt(unix.AT_FDCWD, name, unix.O_RDONLY|unix.O_CLOEXEC)
-}
-
-// openCachedAt is openat2(dirfd, name, flags, RESOLVE_CACHED), flags
-// without O_CREAT or O_TMPFILE (no mode). EAGAIN means the lookup was not
-// in the cache; EINVAL, that openat2 refuses a flag openat would take or
-// ignore.
-func openCachedAt(dirfd int, name string, flags int) (int, syscall.Errno) {
-	// Most names fit a buffer on the stack, which spares an allocation per
-	// call; the kernel has read the name when the call returns.
-	var buf [256]byte
-	var p *byte
-	if len(name) < len(buf) && strings.IndexByte(name, 0) < 0 {
-		copy(buf[:], name)
-		p = &buf[0]
-	} else {
-		var err error
-		if p, err = unix.BytePtrFromString(name); err != nil {
-			return -1, unix.EINVAL // a NUL in the name; the ring's path says so as os does
-		}
-	}
-	how := unix.OpenHow{Flags: uint64(flags), Resolve: resolveCached}
-	for {
-		r, _, errno := unix.Syscall6(unix.SYS_OPENAT2, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
-			uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
-		switch errno {
-		case 0:
-			return int(r), 0
-		case unix.EINTR:
-			// A FIFO's open waits for a writer; a signal cuts it short.
-			continue
-		}
-		return -1, errno
-	}
 }

@@ -23,7 +23,7 @@ func DirectFiles() bool {
 // returning the function that restores the setting.
 func CallerReadFile() bool {
 	l, err := loop()
-	return err == nil && l.CallerFirst() && !callerPathOff.Load() && cachedOpenOK()
+	return err == nil && l.CachedOpens() && !callerPathOff.Load()
 }
 
 func SetCallerReadFile(on bool) (restore func()) {

@@ -5,15 +5,13 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/uringfs/uring/internal/ring"
 	"github.com/uringfs/uring/internal/sched"
 )
 
 // readFilesGroup is the number of files a ReadFiles driver submits at once
 // on the direct path: the chains of all of them go to the kernel in one
-// io_uring_enter. Six ops a file keeps a group within
-// sched.MaxDirectChainOps.
-const readFilesGroup = sched.MaxDirectChainOps / len(directChainCodes)
+// io_uring_enter.
+const readFilesGroup = sched.MaxReadChains
 
 // readFilesSmallBuf is the buffer size a ReadFiles driver's chains start
 // with. Files read in bulk are mostly small, and 32 chains with
@@ -46,13 +44,13 @@ var readFilesBufs = sync.Pool{New: func() any { return new(chainBufs) }}
 func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, stop <-chan struct{},
 	yield func([]fileResult) bool) bool {
 	l, err := loop()
-	if err != nil || !l.DirectFiles() || !l.Supported(ring.OpFadvise) {
+	if err != nil || !l.CanReadChain() {
 		return false
 	}
 	var (
 		// The chains too are the driver's, reused from group to group
-		// (directChain.set); their ops go back to the pool at the end.
-		chains [readFilesGroup]directChain
+		// (ReadChain.Set); their ops go back to the pool at the end.
+		chains [readFilesGroup]sched.ReadChain
 		ops    [readFilesGroup][]*sched.Op
 		ran    [readFilesGroup]bool
 		done   [readFilesGroup]bool // settled by more
@@ -67,9 +65,7 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 	bufSize := readFilesSmallBuf
 	defer func() {
 		for i := range chains {
-			if chains[i].ops[0] != nil {
-				chains[i].release()
-			}
+			chains[i].Release()
 		}
 	}()
 	for {
@@ -88,14 +84,14 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 				b := make([]byte, bufSize+1)
 				bufs[i] = &b
 			}
-			chains[i].set(name, bufs[i])
-			ops[i] = chains[i].ops[:]
+			chains[i].Set(name, *bufs[i])
+			ops[i] = chains[i].Ops()
 			done[i] = false
 		}
 		l.ChainsDirect(ctx, ops[:len(group)], ran[:len(group)], func(i int, run func(...*sched.Op) error) {
-			if chains[i].opened() {
+			if chains[i].Opened() {
 				done[i] = true
-				datas[i], errs[i] = readOpenDirect(run, group[i])
+				datas[i], errs[i] = readOpenDirect(&chains[i], run, group[i])
 			}
 		})
 		// New slices each time: the caller may still be reading the last.
@@ -106,14 +102,14 @@ func readFilesDirect(ctx context.Context, names []string, next *atomic.Int64, st
 			data, err := datas[i], errs[i]
 			ok := done[i]
 			if !ok && ran[i] {
-				data, ok, err = chains[i].result(name)
+				data, ok, err = chainResult(&chains[i], name)
 			}
 			ops[i], datas[i], errs[i] = nil, nil, nil
 			if ok {
 				settled = append(settled, fileResult{FileData{Index: first + i, Name: name, Data: data}, err})
 				continue
 			}
-			if ran[i] && chains[i].filled() {
+			if ran[i] && chains[i].Filled() {
 				bufSize = directReadSize
 			}
 			// Not in the page cache, too large, or no slot: these go to

@@ -295,6 +295,11 @@ func (op *Op) fillDirect(sqe *ring.SQE) {
 	switch op.Code {
 	case ring.OpOpenat, ring.OpOpenat2:
 		sqe.SpliceFdIn = int32(op.slot + 1) // file_index is the slot plus one
+		if op.Code == ring.OpOpenat {
+			// A direct descriptor is in no process table, so it has no
+			// close-on-exec flag, and the kernel refuses one.
+			sqe.OpFlags &^= unix.O_CLOEXEC
+		}
 	case ring.OpClose:
 		sqe.Fd = 0
 		sqe.SpliceFdIn = int32(op.slot + 1)
@@ -319,10 +324,3 @@ func (l *Loop) DirectSlotsInUse() int {
 	}
 	return n
 }
-
-// GetOp returns a zeroed Op from the loop's pool, for callers that build
-// chains (ChainDirect); give it back with PutOp once its result is read.
-func GetOp(code ring.Opcode) *Op { return getOp(code) }
-
-// PutOp returns an op to the pool. The op must not be in use.
-func PutOp(op *Op) { putOp(op) }

@@ -2,6 +2,8 @@ package sched
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -16,6 +18,8 @@ import (
 // cached (or the write would wait for writeback or block allocation) the
 // kernel says EAGAIN at once and the op goes to the ring, where waiting costs
 // no thread. O_DIRECT files skip this: their reads always go to the device.
+// Opens whose lookup is in the dentry cache are made the same way, with
+// openat2 and RESOLVE_CACHED (OpenCached).
 
 // CacheHint remembers whether the recent reads of one open file all came
 // from the page cache. preadv2 is dearer than pread(2) even when it hits
@@ -199,10 +203,10 @@ func (l *Loop) PwriteBuffered(ctx context.Context, fd int, p []byte, off int64) 
 	return l.Pwrite(ctx, fd, p, off)
 }
 
-// CallerFirst reports whether callers may try non-blocking system calls
-// of their own (PreadNowait, openat2 with RESOLVE_CACHED) before the ring,
-// as the loop's buffered reads do: on the io_uring backend, unless the
-// tests' fault injection is on, whose faults only the ring can carry.
+// CallerFirst reports whether callers may try non-blocking system calls of
+// their own (PreadNowait, OpenCached) before the ring, as the loop's
+// buffered reads do: on the io_uring backend, unless the tests' fault
+// injection is on, whose faults only the ring can carry.
 func (l *Loop) CallerFirst() bool { return l.backend == BackendURing && !faultsActive() }
 
 // PreadNowait is preadv2(RWF_NOWAIT) of p at off (-1: at the file
@@ -226,6 +230,68 @@ func (l *Loop) PreadNowait(fd int, p []byte, off int64) (int, syscall.Errno) {
 		l.ctr().nowaitHits.Add(1)
 	}
 	return n, errno
+}
+
+// resolveCached is openat2's RESOLVE_CACHED (Linux 5.12), which x/sys does
+// not name: the open fails with EAGAIN instead of waiting for a lookup that
+// needs I/O.
+const resolveCached = 0x20
+
+// resolveCachedOK is whether this kernel takes openat2 with RESOLVE_CACHED;
+// it is probed once.
+var resolveCachedOK = sync.OnceValue(func() bool {
+	fd, errno := openat2Cached(unix.AT_FDCWD, "/", unix.O_RDONLY|unix.O_CLOEXEC)
+	if errno == 0 {
+		unix.Close(fd)
+	}
+	return errno == 0 || errno == unix.EAGAIN
+})
+
+// CachedOpens reports whether callers may try OpenCached before the ring:
+// CallerFirst, on a kernel that has RESOLVE_CACHED.
+func (l *Loop) CachedOpens() bool { return l.CallerFirst() && resolveCachedOK() }
+
+// OpenCached is openat2(dirfd, path, flags) with RESOLVE_CACHED on the
+// caller: the open when every step of the lookup is in the dentry cache, or
+// EAGAIN at once where the lookup would wait for I/O (also on a kernel
+// without RESOLVE_CACHED), which the caller then sends to the ring. flags
+// must not create a file (there is no mode); EINVAL says openat2 refuses a
+// flag that openat would take or ignore. Like open(2), opening a FIFO that
+// has no writer waits on the caller for one.
+func (l *Loop) OpenCached(dirfd int, path string, flags int) (int, syscall.Errno) {
+	if !resolveCachedOK() {
+		return -1, unix.EAGAIN
+	}
+	return openat2Cached(dirfd, path, flags)
+}
+
+func openat2Cached(dirfd int, path string, flags int) (int, syscall.Errno) {
+	// Most names fit a buffer on the stack, which spares an allocation per
+	// call; the kernel has read the name when the call returns.
+	var buf [256]byte
+	var p *byte
+	if len(path) < len(buf) && strings.IndexByte(path, 0) < 0 {
+		copy(buf[:], path)
+		p = &buf[0]
+	} else {
+		var err error
+		if p, err = unix.BytePtrFromString(path); err != nil {
+			return -1, unix.EINVAL // a NUL in the name; the ring's path says so as os does
+		}
+	}
+	how := unix.OpenHow{Flags: uint64(flags), Resolve: resolveCached}
+	for {
+		r, _, errno := unix.Syscall6(unix.SYS_OPENAT2, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+			uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
+		switch errno {
+		case 0:
+			return int(r), 0
+		case unix.EINTR:
+			// A FIFO's open waits for a writer; a signal cuts it short.
+			continue
+		}
+		return -1, errno
+	}
 }
 
 // rwNowait issues preadv2/pwritev2 with one iovec and RWF_NOWAIT. The iovec

@@ -15,8 +15,9 @@ import (
 const MaxRW = 1 << 30
 
 // Op describes one operation. Which fields are used depends on Code; the
-// typed methods of Loop (Pread, Openat, ...) fill them. After Do returns, Res
-// holds the kernel's result: a count or descriptor when >= 0, -errno when < 0.
+// typed methods of Loop (Pread, Openat, ...) and the constructors (ReadOp,
+// OpenatOp, ...) fill them. After Do returns, Res holds the kernel's
+// result: a count or descriptor when >= 0, -errno when < 0.
 type Op struct {
 	Code  ring.Opcode
 	Fd    int    // the file, or the directory for *at operations
@@ -70,6 +71,50 @@ func (op *Op) Err() error {
 		return syscall.Errno(-op.Res)
 	}
 	return nil
+}
+
+// The constructors below describe an operation by the call it stands for,
+// so that code building Batches, flights and chains states what it wants
+// done and never which opcode does it. Each returns a fresh Op; setting
+// Direct on it makes it work on its chain's direct descriptor slot, and
+// then fd is not used.
+
+// ReadOp describes a read of up to len(p) bytes from fd at off (-1: at the
+// file position), as pread(2) or read(2).
+func ReadOp(fd int, p []byte, off int64) Op {
+	return Op{Code: ring.OpRead, Fd: fd, Buf: p, Off: off}
+}
+
+// WriteOp describes a write of p to fd at off (-1: at the file position,
+// or the end with O_APPEND), as pwrite(2) or write(2).
+func WriteOp(fd int, p []byte, off int64) Op {
+	return Op{Code: ring.OpWrite, Fd: fd, Buf: p, Off: off}
+}
+
+// FsyncOp describes fsync(2) of fd, or fdatasync(2) with datasync.
+func FsyncOp(fd int, datasync bool) Op {
+	return Op{Code: ring.OpFsync, Fd: fd, Flags: fsyncFlags(datasync)}
+}
+
+// OpenatOp describes openat(2) of path relative to dirfd.
+func OpenatOp(dirfd int, path string, flags int, mode uint32) Op {
+	return Op{Code: ring.OpOpenat, Fd: dirfd, Path: path, Flags: uint32(flags), Mode: mode}
+}
+
+// StatxOp describes statx(2) of path relative to dirfd into st (flags:
+// AT_*, mask: STATX_*).
+func StatxOp(dirfd int, path string, flags int, mask uint32, st *unix.Statx_t) Op {
+	return Op{Code: ring.OpStatx, Fd: dirfd, Path: path, Flags: uint32(flags), Mode: mask, Statx: st}
+}
+
+// CloseOp describes close(2) of fd.
+func CloseOp(fd int) Op { return Op{Code: ring.OpClose, Fd: fd} }
+
+func fsyncFlags(datasync bool) uint32 {
+	if datasync {
+		return ring.FsyncDatasync
+	}
+	return 0
 }
 
 // prepare converts the Go-side arguments into memory the kernel can read.
@@ -356,10 +401,7 @@ func (l *Loop) Pwritev(ctx context.Context, fd int, iovs [][]byte, off int64) (i
 func (l *Loop) Fsync(ctx context.Context, fd int, datasync bool) error {
 	op := getOp(ring.OpFsync)
 	defer putOp(op)
-	op.Fd = fd
-	if datasync {
-		op.Flags = ring.FsyncDatasync
-	}
+	op.Fd, op.Flags = fd, fsyncFlags(datasync)
 	return l.result0(ctx, op)
 }
 
