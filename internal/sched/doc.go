@@ -37,6 +37,14 @@
 // per ring is the SQ size, which is at most the CQ size, so the SQ never fills
 // and the CQ never overflows; a submitter that finds no free slot parks.
 //
+// # Policy that faces the kernel
+//
+// Everything that names an opcode, an SQE flag or a probed kernel feature
+// lives here, so that uringfs only asks for operations in os terms: the op
+// constructors (ReadOp, WriteOp, StatxOp, ...), the page-cache reads and
+// cached-name opens made on the caller (PreadNowait, OpenCached), and the
+// whole-file read chain on a direct descriptor slot (ReadChain).
+//
 // Errors are raw: operation results are syscall.Errno values (or context
 // errors, or ErrClosed). Turning them into os-style errors is the caller's
 // job.
