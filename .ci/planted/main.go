@@ -13,20 +13,32 @@
 //	go run ./.ci/planted -skip '^TestX$'     # leave out a test that fails without any bug
 //
 // For each bug it copies the tracked files (git ls-files, as they are in the
-// working tree; -rev REV takes a commit instead) to a temporary directory,
-// applies the bug's edits (each find text must occur exactly once in its
-// file: an entry that no longer matches, or whose copy no longer compiles,
-// is reported BROKEN, so that the list is kept up to date with the code),
-// then runs the configurations in order and stops at the first that fails:
+// working tree; -rev HEAD takes the last commit instead, which is the choice
+// while others are editing the checkout) to a temporary directory, applies
+// the bug's edits (each find text must occur exactly once in its file: an
+// entry that no longer matches, or whose copy no longer compiles, tests
+// included, is reported BROKEN, so that the list is kept up to date with the
+// code), then runs the configurations in order and stops at the first that
+// fails:
 //
 //	default           go test -count=1 -timeout 5m ./...
 //	syscall           the same with URINGFS_BACKEND=syscall
 //	ring-metadata     the same with URINGFS_METADATA=ring
 //	race, race+syscall, race+ring-metadata: the three with -race
 //
+// Within a configuration, the first package that fails ends it (-failfast,
+// on by default): the bug is caught, and a bug that hangs the loop costs one
+// package timeout, not one per package. -failfast=false runs every package,
+// to see every test that fails. go test runs as CI runs it, without -json
+// or -v (under -json the test binary's os.Stdout is not the one a package
+// captured at init, and compat's TestStdStreams fails); the failing tests
+// are read from its "--- FAIL:" lines, and the whole output of each failing
+// run is kept in the log directory.
+//
 // Before the bugs it runs the unplanted copy through every configuration
 // (the baseline; -baseline=false skips it): a test that fails without any
-// bug would "catch" every bug and hide the survivors.
+// bug would "catch" every bug and hide the survivors. If a test fails on
+// its own, -skip leaves it out of every run (and the report should say so).
 //
 // One line per bug says whether it was caught, by which configuration and
 // which tests, and how long it took; the summary follows. The exit status is
@@ -44,13 +56,15 @@
 // top-level directory except /proc, /sys, /dev and /tmp (so /etc, /usr,
 // /root, /boot, /var, /opt, /work with the shared checkout, ...), the
 // repository the copy was taken from and the run's own pristine snapshot are
-// bind-mounted read-only. An escape then fails with EROFS, which fails a
-// test, instead of damaging the machine. Only the planted copy, the tests'
-// TMPDIR (inside the run directory) and Go's build cache (GOCACHE, which is
-// under /root here and is mounted back read-write) stay writable, and /tmp
-// as a whole. The namespace is checked each time before the tests start.
-// The module cache stays read-only, so the modules must be downloaded
-// already (the baseline shows it if they are not).
+// bind-mounted read-only, submounts included. An escape then fails with
+// EROFS, which fails a test, instead of damaging the machine. What stays
+// writable: /tmp, the planted copy, the tests' TMPDIR (inside the run
+// directory) and Go's build cache (GOCACHE, under /root here, mounted back
+// read-write). Each time, before the tests start, the namespace is checked:
+// a read-only directory that takes a write, or a writable one that does
+// not, stops the run. The module cache stays read-only, so the modules must
+// be downloaded already (the baseline shows it if they are not). Running
+// needs root, for unshare; the tests are meant to run as root anyway.
 //
 // # Build cache
 //
