@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uringfs/uring/internal/sched"
 	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
@@ -418,5 +419,66 @@ func TestCloseWaitsForInflightRead(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCloseCatchesReadReachingRingAfterCancel holds a FIFO Read between its
+// page-cache miss and the ring until Close has sent its cancel, so that the
+// read reaches the ring after it: Close must still cancel it and return, as
+// os's Close does, instead of waiting for good behind a read that the one
+// cancel missed.
+func TestCloseCatchesReadReachingRingAfterCancel(t *testing.T) {
+	testkit.Deadline(t, hangDeadline)
+	if b, _ := uringfs.Backend(); b != "uring" {
+		t.Skip("the window between the page-cache try and the ring exists on the io_uring backend only")
+	}
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := uringfs.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := int(r.Fd())
+	atRing := make(chan struct{})
+	var once sync.Once
+	restore := sched.HookPreadMiss(func(missFd int) {
+		if missFd != fd {
+			return
+		}
+		once.Do(func() {
+			cancels := uringfs.LoopCounters().Cancels
+			close(atRing)
+			// Hold the read until Close has asked the kernel to cancel
+			// what is on the descriptor.
+			for deadline := time.Now().Add(10 * time.Second); uringfs.LoopCounters().Cancels == cancels; {
+				if time.Now().After(deadline) {
+					t.Error("Close sent no cancel")
+					return
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+		})
+	})
+	defer restore()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := r.Read(make([]byte, 8))
+		errc <- err
+	}()
+	<-atRing
+	closed := make(chan error, 1)
+	go func() { closed <- r.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close still waiting 10s after it began: the read that reached the ring after its cancel was never cancelled")
+	}
+	if err := <-errc; !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Read racing with Close = %v, want an error wrapping os.ErrClosed", err)
 	}
 }

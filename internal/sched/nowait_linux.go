@@ -112,8 +112,23 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *
 			l.ctr().nowaitMisses.Add(1)
 		}
 		h.miss()
+		if hook := missHook.Load(); hook != nil {
+			(*hook)(fd)
+		}
 	}
 	return l.Pread(ctx, fd, p, off)
+}
+
+// missHook, when set, runs on the caller after a page-cache miss of
+// PreadCached, before the read goes to the ring: it lets a test hold a read
+// in the window between taking its file reference and reaching the ring.
+var missHook atomic.Pointer[func(fd int)]
+
+// HookPreadMiss installs fn as the miss hook for every loop and returns a
+// function that removes it. Tests only.
+func HookPreadMiss(fn func(fd int)) (restore func()) {
+	old := missHook.Swap(&fn)
+	return func() { missHook.Store(old) }
 }
 
 // preadPlain is pread(2), or read(2) at the file offset when off is -1.
