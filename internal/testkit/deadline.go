@@ -28,15 +28,18 @@ func Deadline(tb TB, d time.Duration) {
 }
 
 func stuck(name string, d time.Duration) {
+	fmt.Fprintf(os.Stderr, "--- FAIL: %s: still running after %v (a deadlock?); goroutines:\n%s\n", name, d, allStacks())
+	os.Exit(2)
+}
+
+// allStacks is the stack of every goroutine, as runtime.Stack gives it.
+func allStacks() []byte {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			buf = buf[:n]
-			break
+			return buf[:n]
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	fmt.Fprintf(os.Stderr, "--- FAIL: %s: still running after %v (a deadlock?); goroutines:\n%s\n", name, d, buf)
-	os.Exit(2)
 }

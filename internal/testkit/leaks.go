@@ -157,17 +157,8 @@ func (s snapshot) newFds() []string {
 // moduleGoroutines returns the stacks of the goroutines whose stack
 // mentions this module, the caller's included.
 func moduleGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	for _, g := range strings.Split(string(allStacks()), "\n\n") {
 		if strings.Contains(g, modulePath) {
 			out = append(out, g)
 		}
