@@ -468,17 +468,24 @@ func TestCloseCatchesReadReachingRingAfterCancel(t *testing.T) {
 		errc <- err
 	}()
 	<-atRing
+	closeWithin(t, r, 10*time.Second, "the read that reached the ring after its cancel was never cancelled")
+	if err := <-errc; !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Read racing with Close = %v, want an error wrapping os.ErrClosed", err)
+	}
+}
+
+// closeWithin closes c and fails the test if Close reports an error, or
+// fatally if it has not returned after d (why says what that means).
+func closeWithin(t *testing.T, c io.Closer, d time.Duration, why string) {
+	t.Helper()
 	closed := make(chan error, 1)
-	go func() { closed <- r.Close() }()
+	go func() { closed <- c.Close() }()
 	select {
 	case err := <-closed:
 		if err != nil {
 			t.Errorf("Close = %v", err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close still waiting 10s after it began: the read that reached the ring after its cancel was never cancelled")
-	}
-	if err := <-errc; !errors.Is(err, os.ErrClosed) {
-		t.Errorf("Read racing with Close = %v, want an error wrapping os.ErrClosed", err)
+	case <-time.After(d):
+		t.Fatalf("Close still waiting after %v: %s", d, why)
 	}
 }

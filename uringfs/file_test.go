@@ -1567,16 +1567,7 @@ func TestClosePipeRead(t *testing.T) {
 			}()
 			<-started
 			time.Sleep(50 * time.Millisecond) // let the read block; not an assertion
-			closed := make(chan error, 1)
-			go func() { closed <- f.Close() }()
-			select {
-			case err := <-closed:
-				if err != nil {
-					t.Errorf("Close = %v", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("Close did not return while a Read was blocked on the pipe")
-			}
+			closeWithin(t, f, 30*time.Second, "Close did not return while a Read was blocked on the pipe")
 			if backend != "uring" {
 				// A read(2) blocked in a thread cannot be interrupted; os too
 				// leaves a blocking descriptor's read until data or EOF. The

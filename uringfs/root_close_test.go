@@ -66,16 +66,7 @@ func TestRootCloseDuringMethod(t *testing.T) {
 	}()
 	time.Sleep(20 * time.Millisecond) // let Open take its reference
 
-	closed := make(chan error, 1)
-	go func() { closed <- r.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Errorf("Close = %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close waited for a method blocked on a FIFO")
-	}
+	closeWithin(t, r, 10*time.Second, "Close waited for a method blocked on a FIFO")
 	heldAfterClose := rootDirFdOpen(t, dir)
 	if _, err := r.Stat("fifo"); !errors.Is(err, fs.ErrClosed) {
 		t.Errorf("Stat after Close = %v, want os.ErrClosed", err)
