@@ -224,6 +224,8 @@ const (
 
 	SpliceFFdInFixed uint32 = 1 << 31 // SPLICE_F_FD_IN_FIXED
 
+	NopInjectResult uint32 = 1 << 0 // IORING_NOP_INJECT_RESULT (Linux 6.10)
+
 	MsgData uint64 = 0 // IORING_MSG_DATA, in sqe.addr for MSG_RING
 
 	// FileIndexAlloc asks OPENAT for a direct descriptor in any free slot.

@@ -31,6 +31,16 @@ func (s *SQE) rw(op Opcode, fd int, addr uint64, n uint32, off uint64) {
 // PrepNop prepares IORING_OP_NOP.
 func (s *SQE) PrepNop() { s.Opcode = OpNop; s.Fd = -1 }
 
+// PrepNopResult prepares IORING_OP_NOP that completes with res, failing
+// like a real request (breaking its chain) when res is negative. Kernels
+// before 6.10 lack IORING_NOP_INJECT_RESULT and complete it with -EINVAL
+// (or, before 6.1, with 0).
+func (s *SQE) PrepNopResult(res int32) {
+	s.PrepNop()
+	s.OpFlags = NopInjectResult
+	s.Len = uint32(res)
+}
+
 // PrepRead prepares IORING_OP_READ of len(buf) bytes at off; off of
 // ^uint64(0) (-1) reads at the file position and advances it.
 func (s *SQE) PrepRead(fd int, buf []byte, off uint64) {

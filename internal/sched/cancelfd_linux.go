@@ -8,15 +8,11 @@ import "github.com/uringfs/uring/internal/ring"
 // A File's Close uses it so that a read blocked on a pipe cannot hold Close
 // forever.
 func (l *Loop) CancelFd(fd int) {
-	if l.backend != BackendURing {
-		return
+	if l.backend != BackendURing || l.enter() != nil {
+		return // after Close nothing is in flight
 	}
+	defer l.leave()
 	for _, s := range l.shards {
-		s.cancelFd(fd)
+		s.cancel([]cancelTarget{{flags: ring.AsyncCancelFd | ring.AsyncCancelAll, fd: fd}}, true)
 	}
-}
-
-func (s *shard) cancelFd(fd int) {
-	s.submitCancel(0, ring.AsyncCancelFd|ring.AsyncCancelAll, int32(fd))
-	s.l.ctr().cancels.Add(1)
 }

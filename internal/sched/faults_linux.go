@@ -25,7 +25,8 @@ import (
 type Fault struct {
 	// Errno, when nonzero, replaces the operation by a NOP: the kernel never
 	// performs it, and its completion carries -Errno, as if the kernel had
-	// failed it.
+	// failed it (on Linux 6.10 and later the NOP itself fails, breaking its
+	// chain).
 	Errno syscall.Errno
 	// Short halves the length of a READ or WRITE before it is submitted, so
 	// the kernel really transfers fewer bytes than asked (a short count).
@@ -155,9 +156,11 @@ func (p *FaultPlan) sqe(sqe *ring.SQE, op *Op) {
 	p.next++
 	switch {
 	case f.Errno != 0:
+		// The NOP fails as the op would have, so a chain breaks after it
+		// as after a real failure.
 		ud, flags := sqe.UserData, sqe.Flags
 		*sqe = ring.SQE{}
-		sqe.PrepNop()
+		sqe.PrepNopResult(-int32(f.Errno))
 		sqe.UserData, sqe.Flags = ud, flags
 		if p.pending == nil {
 			p.pending = make(map[*Op]int32)
@@ -184,8 +187,9 @@ func (p *FaultPlan) cqe(op *Op) {
 	if r, ok := p.pending[op]; ok {
 		delete(p.pending, op)
 		// A NOP that the kernel cancelled (a chain broken before it, Close)
-		// keeps its own result.
-		if op.Res == 0 {
+		// keeps its own result. A kernel without IORING_NOP_INJECT_RESULT
+		// completes it with 0 or -EINVAL instead of the chosen errno.
+		if op.Res == 0 || op.Res == -int32(syscall.EINVAL) {
 			op.Res = r
 		}
 	}

@@ -208,7 +208,7 @@ func (l *Loop) ChainsDirect(ctx context.Context, chains [][]*Op, ran []bool,
 	}
 	n = min(n, limit)
 	ops := make([]*Op, 0, n)
-	ends := make([]bool, 0, n)
+	spans := make([]span, 0, len(chains))
 	slots := make([]uint32, len(chains))
 	for i, c := range chains {
 		if len(c) == 0 || len(ops)+len(c) > limit || !l.directOK(c) {
@@ -225,17 +225,14 @@ func (l *Loop) ChainsDirect(ctx context.Context, chains [][]*Op, ran []bool,
 			continue
 		}
 		ran[i], slots[i] = true, k
+		spans = append(spans, span{len(ops), len(ops) + len(c)})
 		ops = append(ops, c...)
-		for range len(c) - 1 {
-			ends = append(ends, false)
-		}
-		ends = append(ends, true)
 	}
 	if len(ops) == 0 {
 		return nil
 	}
 	l.ctr().ops.Add(uint64(len(ops)))
-	err := s.submitChains(ctx, ops, ends)
+	err := s.submitChains(ctx, ops, spans)
 	for i, c := range chains {
 		if !ran[i] {
 			continue

@@ -154,23 +154,16 @@ func (lane Lane) Wake() {
 	defer s.l.leave()
 	c := getOp(ring.OpNop)
 	c.detached = true
-	s.sqMu.Lock()
-	sqe := s.r.NextSQE()
-	if sqe == nil {
+	ops, idx := [1]*Op{c}, [1]uint32{s.wakeSlot}
+	if !s.publish(ops[:], nil, idx[:], nil) {
 		// Every other slot holds an SQE not yet submitted: whoever
 		// submits them (a submitter seeing the sleeper, or the sleeper
 		// itself) does so after our caller's change, and their
 		// completions wake the sleeper.
-		s.sqMu.Unlock()
 		putOp(c)
 		s.wakeBusy.Store(false)
 		return
 	}
-	sqe.PrepNop()
-	c.ud = s.assign(s.wakeSlot, c)
-	sqe.UserData = c.ud
-	s.sqMu.Unlock()
-	s.pending.Add(1)
 	s.l.ctr().wakes.Add(1)
 	s.combine()
 }

@@ -332,40 +332,10 @@ func (l *Loop) Chain(ctx context.Context, ops []*Op) error {
 		}
 		return runChain(ctx, ops)
 	}
-	if len(ops) == 1 && workerOnly(ops[0].Code) && l.runDirect(ops[0]) {
+	if len(ops) == 1 && workerOnly(ops[0].Code) && l.runOnCaller(ops[0]) {
 		return nil
 	}
 	return l.shardHere().submit(ctx, ops)
-}
-
-// workerOnly reports opcodes the kernel never completes during submission:
-// it hands them straight to an io-wq worker thread. Through the ring they
-// cost a worker hand-off plus a park and a wake-up, several times the
-// work itself, which with warm dentry and inode caches is a short syscall
-// on the caller. fsync, fallocate and ftruncate are not in
-// the list: they wait for the device, and a Go thread blocked that long is
-// worth more than the hand-off.
-func workerOnly(c ring.Opcode) bool {
-	switch c {
-	case ring.OpStatx, ring.OpRenameat, ring.OpUnlinkat, ring.OpMkdirat, ring.OpSymlinkat, ring.OpLinkat:
-		return true
-	}
-	return false
-}
-
-// runDirect runs a worker-only op as a syscall on the caller, unless
-// directLimit of them are already in progress: under a burst the rest go to
-// the ring, so a storm of metadata calls on a cold cache cannot pin more OS
-// threads than there are Ps.
-func (l *Loop) runDirect(op *Op) bool {
-	if l.directMeta.Add(1) > l.directLimit {
-		l.directMeta.Add(-1)
-		return false
-	}
-	op.run()
-	l.directMeta.Add(-1)
-	l.ctr().direct.Add(1)
-	return true
 }
 
 func (l *Loop) allSupported(ops []*Op) bool {
@@ -375,44 +345,6 @@ func (l *Loop) allSupported(ops []*Op) bool {
 		}
 	}
 	return true
-}
-
-// runChain runs ops as syscalls with link semantics.
-func runChain(ctx context.Context, ops []*Op) error {
-	for i, op := range ops {
-		if i > 0 {
-			if err := ctx.Err(); err != nil {
-				for _, rest := range ops[i:] {
-					rest.Res = -int32(unix.ECANCELED)
-				}
-				return err
-			}
-		}
-		op.run()
-		if op.Res < 0 || (isTransfer(op.Code) && i+1 < len(ops) && int(op.Res) < transferLen(op)) {
-			// io_uring treats a short read or write in a chain as a failure too.
-			for _, rest := range ops[i+1:] {
-				rest.Res = -int32(unix.ECANCELED)
-			}
-			return nil
-		}
-	}
-	return nil
-}
-
-func isTransfer(c ring.Opcode) bool {
-	return c == ring.OpRead || c == ring.OpWrite || c == ring.OpReadv || c == ring.OpWritev
-}
-
-func transferLen(op *Op) int {
-	if op.Code == ring.OpRead || op.Code == ring.OpWrite {
-		return len(op.Buf)
-	}
-	n := 0
-	for _, b := range op.Iovs {
-		n += len(b)
-	}
-	return n
 }
 
 var (

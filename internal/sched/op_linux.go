@@ -199,7 +199,10 @@ func (op *Op) fill(sqe *ring.SQE) {
 	case ring.OpSplice:
 		sqe.PrepSplice(op.Fd2, uint64(op.Off2), op.Fd, off, uint32(op.Len), op.Flags)
 	case ring.OpAsyncCancel:
-		sqe.PrepAsyncCancel(op.Len, 0)
+		sqe.PrepAsyncCancel(op.Len, op.Flags)
+		if op.Flags&ring.AsyncCancelFd != 0 {
+			sqe.Fd = int32(op.Fd)
+		}
 	default:
 		panic("sched: unsupported opcode " + op.Code.String())
 	}

@@ -1,0 +1,189 @@
+package sched
+
+// A shard is one io_uring instance with the worker that reaps its
+// completions when no submitter is there to do it. The loop has one per P
+// by default; a goroutine submits to the ring of the P it runs on.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+	_ "unsafe" // for go:linkname
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+)
+
+// cancelSlots are slots kept for ASYNC_CANCEL requests, so that cancelling
+// never waits behind the very operations it is meant to cancel. Small rings
+// keep a quarter of their entries (at least one) instead.
+const cancelSlots = 8
+
+// lostWakeupGuard bounds how long a completion can sit unreaped if the
+// kernel posts it in the instant between our CQ check and our re-enabling of
+// the eventfd. It only arms while operations are outstanding.
+const lostWakeupGuard = 10 * time.Millisecond
+
+type slot struct {
+	op  *Op
+	gen uint32
+	// flight, when set, is told of the completion instead of op.done
+	// (Loop.Start); fidx is the op's index in it.
+	flight *Flight
+	fidx   int
+}
+
+// shard is one ring with its worker.
+type shard struct {
+	l *Loop
+	r *ring.Ring
+
+	// sqMu guards the producer side of the SQ (NextSQE, Flush) and slot
+	// assignment.
+	sqMu sync.Mutex
+	// enterMu is held by the one goroutine submitting to and reaping from the
+	// ring: io_uring_enter, the CQ consumer side, outstanding and efdOn.
+	enterMu sync.Mutex
+	// pending counts SQEs prepared since the last flush. Whoever increments
+	// it then tries enterMu; whoever releases enterMu checks it again, so an
+	// SQE is never left unsubmitted.
+	pending atomic.Int32
+
+	// outstanding counts SQEs submitted whose CQE has not been reaped.
+	// The enterMu holder changes it, and so does a submitter that finds
+	// a kernel waiter holding enterMu (submitAside).
+	outstanding atomic.Int64
+	// kwait is set while the enterMu holder sleeps in io_uring_enter
+	// for its own completions (kernelWait).
+	kwait atomic.Bool
+	// users counts goroutines between publishing a submission and
+	// returning from its wait: kernelWait is for a goroutine alone on
+	// the shard (see there).
+	users atomic.Int32
+	// owners counts the holders of flights in flight on the shard
+	// (Lane.AddOwner), waiters the goroutines waiting for such flights,
+	// parked or not (Lane.BeginWait): Await sleeps in the kernel only for
+	// a goroutine alone on both counts.
+	owners, waiters atomic.Int32
+	// busy mirrors outstanding >= batchDepth for submitters, who read it
+	// without the lock (see submit).
+	busy  atomic.Bool
+	efdOn bool // eventfd notifications enabled
+
+	slots      []slot
+	free       *slotPool   // free op slots; waiting here is the backpressure
+	cancelFree chan uint32 // free cancel slots
+	// wakeSlot is Lane.Wake's, one beyond the SQ's size: its NOP may find
+	// the SQ full (see Wake). wakeBusy is set while that NOP is in the
+	// ring.
+	wakeSlot uint32
+	wakeBusy atomic.Bool
+	chainMu  sync.Mutex // serialises multi-slot acquisition (no deadlock)
+	// freed collects the op slots a reap frees, given back to free in one
+	// put at its end. enterMu guards it.
+	freed []uint32
+
+	efd        *os.File
+	workerDone chan struct{}
+
+	direct directTable // direct descriptor slots (fixedfiles_linux.go)
+}
+
+func newShard(l *Loop, entries uint32) (*shard, error) {
+	r, err := newRing(entries, &ring.Params{Flags: ring.SetupClamp})
+	if err != nil {
+		return nil, err
+	}
+	if r.Features()&ring.FeatNoDrop == 0 || r.Features()&ring.FeatRWCurPos == 0 {
+		r.Close()
+		return nil, fmt.Errorf("io_uring: kernel lacks IORING_FEAT_NODROP or IORING_FEAT_RW_CUR_POS: %w", ring.ErrNotSupported)
+	}
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	if err := r.RegisterEventfd(efd, false); err != nil {
+		unix.Close(efd)
+		r.Close()
+		return nil, fmt.Errorf("io_uring register eventfd: %w", err)
+	}
+	r.SetEventfdEnabled(false)
+	n := r.SQEntries()
+	nc := max(1, min(cancelSlots, n/4))
+	if n <= nc {
+		r.Close()
+		unix.Close(efd)
+		return nil, fmt.Errorf("io_uring: SQ of %d entries is too small", n)
+	}
+	s := &shard{
+		l:          l,
+		r:          r,
+		slots:      make([]slot, n+1),
+		free:       newSlotPool(0, n-nc),
+		cancelFree: make(chan uint32, nc),
+		wakeSlot:   n,
+		workerDone: make(chan struct{}),
+	}
+	for i := n - nc; i < n; i++ {
+		s.cancelFree <- i
+	}
+	// A non-blocking fd handed to os.NewFile is registered with the runtime
+	// poller, so the worker's Read parks in epoll rather than in a thread.
+	s.efd = os.NewFile(uintptr(efd), "io_uring-eventfd")
+	go s.worker()
+	return s, nil
+}
+
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// shardHere picks the ring of the P the caller runs on. The goroutine may
+// migrate right after; the index is only an affinity hint that spreads
+// submitters over the rings without shared counters.
+func (l *Loop) shardHere() *shard {
+	if len(l.shards) == 1 {
+		return l.shards[0]
+	}
+	p := procPin()
+	procUnpin()
+	return l.shards[p%len(l.shards)]
+}
+
+// worker reaps completions that arrive after their submitter parked. It
+// sleeps in the netpoller on the ring's eventfd.
+func (s *shard) worker() {
+	defer close(s.workerDone)
+	var buf [8]byte
+	for {
+		_, err := s.efd.Read(buf[:])
+		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			return // closed
+		}
+		s.l.ctr().wakeups.Add(1)
+		s.enterMu.Lock()
+		s.turnLocked()
+		if s.efdOn {
+			s.efd.SetReadDeadline(time.Now().Add(lostWakeupGuard))
+		} else {
+			s.efd.SetReadDeadline(time.Time{})
+		}
+		s.enterMu.Unlock()
+		s.combine()
+	}
+}
+
+// close stops the worker and releases the ring. No call may be inside.
+func (s *shard) close() error {
+	s.efd.Close()
+	<-s.workerDone
+	s.direct.close(s.r)
+	return s.r.Close()
+}

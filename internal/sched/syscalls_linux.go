@@ -1,0 +1,195 @@
+package sched
+
+// Operations run as system calls instead of through a ring: on the syscall
+// backend, for opcodes the kernel's probe lacks, and for the metadata ops
+// that run faster on the caller than through an io-wq worker. Chains keep
+// io_uring's link semantics here too.
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/ring"
+)
+
+// workerOnly reports opcodes the kernel never completes during submission:
+// it hands them straight to an io-wq worker thread. Through the ring they
+// cost a worker hand-off plus a park and a wake-up, several times the
+// work itself, which with warm dentry and inode caches is a short syscall
+// on the caller. fsync, fallocate and ftruncate are not in
+// the list: they wait for the device, and a Go thread blocked that long is
+// worth more than the hand-off.
+func workerOnly(c ring.Opcode) bool {
+	switch c {
+	case ring.OpStatx, ring.OpRenameat, ring.OpUnlinkat, ring.OpMkdirat, ring.OpSymlinkat, ring.OpLinkat:
+		return true
+	}
+	return false
+}
+
+// runOnCaller runs a worker-only op as a syscall on the caller, unless
+// directLimit of them are already in progress: under a burst the rest go to
+// the ring, so a storm of metadata calls on a cold cache cannot pin more OS
+// threads than there are Ps.
+func (l *Loop) runOnCaller(op *Op) bool {
+	if l.directMeta.Add(1) > l.directLimit {
+		l.directMeta.Add(-1)
+		return false
+	}
+	op.run()
+	l.directMeta.Add(-1)
+	l.ctr().direct.Add(1)
+	return true
+}
+
+// runChain runs ops as system calls on the caller, as one linked chain
+// (see runLinked). It returns ctx's error when ctx cut the chain.
+func runChain(ctx context.Context, ops []*Op) error {
+	if runLinked(ops, func(k int) bool { return k > 0 && ctx.Err() != nil }, nil) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// runLinked runs ops as system calls with io_uring's link semantics: each
+// op runs only after the one before it succeeded in full (a short read or
+// write breaks a chain too), and the ops after a break complete with
+// -ECANCELED. stop is asked before each op, with its index, whether the
+// chain has been cancelled; runLinked reports whether stop cut it. dfd, if
+// not nil, stands in for the chain's direct descriptor slot (see
+// runOnDescriptor).
+func runLinked(ops []*Op, stop func(k int) bool, dfd *int) (stopped bool) {
+	broken := false
+	for k, op := range ops {
+		switch {
+		case broken:
+			op.Res = -int32(unix.ECANCELED)
+		case stop(k):
+			op.Res = -int32(unix.ECANCELED)
+			broken, stopped = true, true
+		default:
+			if op.Direct && dfd != nil {
+				runOnDescriptor(op, dfd)
+			} else {
+				op.run()
+			}
+			if op.Res < 0 || (isTransfer(op.Code) && k+1 < len(ops) && int(op.Res) < transferLen(op)) {
+				broken = true
+			}
+		}
+	}
+	return stopped
+}
+
+var (
+	poolOnce sync.Once
+	poolSem  chan struct{}
+)
+
+// poolSize bounds the system calls the pool runs at once. A call that
+// blocks for good (a read of a pipe nobody writes) holds its place while it
+// blocks, so the bound is not tight: at least 64, the depth that keeps a
+// device busy.
+func poolSize() int { return max(64, 4*runtime.GOMAXPROCS(0)) }
+
+func (f *Flight) runPool() {
+	poolOnce.Do(func() { poolSem = make(chan struct{}, poolSize()) })
+	if len(f.chains) == 0 {
+		return
+	}
+	var next atomic.Int64
+	workers := min(len(f.chains), poolSize())
+	f.left.Add(int64(workers)) // workers keep the flight open until they exit
+	for range workers {
+		go func() {
+			defer f.release()
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(f.chains) {
+					return
+				}
+				f.runChain(f.chains[c])
+			}
+		}()
+	}
+}
+
+// runChain runs one chain of the flight, then signals its completions
+// (after giving back the pool token, since notify may start more work).
+func (f *Flight) runChain(c span) {
+	poolSem <- struct{}{}
+	dfd := -1 // the chain's direct slot, as a plain descriptor
+	runLinked(f.ops[c.start:c.end], func(k int) bool {
+		return f.cancelled.Load() || f.opCancel[c.start+k].Load()
+	}, &dfd)
+	if dfd >= 0 {
+		unix.Close(dfd) // as the ring empties a slot the chain left full
+	}
+	<-poolSem
+	for i := c.start; i < c.end; i++ {
+		f.complete(i)
+	}
+}
+
+// runOnDescriptor runs a Direct op of a chain on the pool, where the chain's
+// direct slot is a plain descriptor, *fd (-1 while the chain has none):
+// the OPENAT sets it (with O_CLOEXEC, which a real slot has no use for),
+// the CLOSE closes it, and every other op uses it. Results are those the
+// ring gives: 0 for an OPENAT into a slot, -EBADF for an empty one.
+func runOnDescriptor(op *Op, fd *int) {
+	switch op.Code {
+	case ring.OpOpenat, ring.OpOpenat2:
+		if *fd >= 0 {
+			// Opening into a full slot replaces its file.
+			unix.Close(*fd)
+			*fd = -1
+		}
+		flags, how := op.Flags, op.How
+		if op.Code == ring.OpOpenat {
+			op.Flags |= unix.O_CLOEXEC
+		} else if how != nil {
+			h := *how
+			h.Flags |= unix.O_CLOEXEC
+			op.How = &h
+		}
+		op.run()
+		op.Flags, op.How = flags, how
+		if op.Res >= 0 {
+			*fd, op.Res = int(op.Res), 0
+		}
+	case ring.OpClose:
+		if *fd < 0 {
+			op.Res = -int32(unix.EBADF)
+			return
+		}
+		op.Fd = *fd
+		*fd = -1
+		op.run()
+	default:
+		if *fd < 0 {
+			op.Res = -int32(unix.EBADF)
+			return
+		}
+		op.Fd = *fd
+		op.run()
+	}
+}
+
+func isTransfer(c ring.Opcode) bool {
+	return c == ring.OpRead || c == ring.OpWrite || c == ring.OpReadv || c == ring.OpWritev
+}
+
+func transferLen(op *Op) int {
+	if op.Code == ring.OpRead || op.Code == ring.OpWrite {
+		return len(op.Buf)
+	}
+	n := 0
+	for _, b := range op.Iovs {
+		n += len(b)
+	}
+	return n
+}
