@@ -129,7 +129,7 @@ func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
 			return err == nil
 		})
 	}
-	e.abort = func(err error) { h.finish(0, &fs.PathError{Op: "read", Path: f.Name(), Err: err}) }
+	e.abort = func(err error) { h.finish(0, f.wrapErr("read", err)) }
 	b.add(e, h)
 	return h
 }
@@ -146,7 +146,7 @@ func (b *Batch) WriteAt(f *File, p []byte, off int64) *Pending[int] {
 			return err == nil
 		})
 	}
-	e.abort = func(err error) { h.finish(0, &fs.PathError{Op: "write", Path: f.Name(), Err: err}) }
+	e.abort = func(err error) { h.finish(0, f.wrapErr("write", err)) }
 	b.add(e, h)
 	return h
 }
@@ -157,17 +157,15 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 	e := newEntry(h)
 	e.run = func(ctx context.Context) bool {
 		return withCancel(ctx, h, func(ctx context.Context) bool {
-			err := ctx.Err()
-			if err != nil {
-				err = &fs.PathError{Op: "sync", Path: f.Name(), Err: err}
-			} else {
+			err := f.wrapErr("sync", ctx.Err())
+			if err == nil {
 				err = f.Sync()
 			}
 			h.finish(struct{}{}, err)
 			return err == nil
 		})
 	}
-	e.abort = func(err error) { h.finish(struct{}{}, &fs.PathError{Op: "sync", Path: f.Name(), Err: err}) }
+	e.abort = func(err error) { h.finish(struct{}{}, f.wrapErr("sync", err)) }
 	b.add(e, h)
 	return h
 }

@@ -18,7 +18,7 @@ import (
 // rules for when to fall back to a buffered copy and os's error shapes;
 // otherwise it copies through a pooled buffer.
 func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
-	if err := f.checkValid("write"); err != nil {
+	if err := f.checkValid(); err != nil {
 		return 0, err
 	}
 	n, handled, e := f.copyFileRangeFrom(r)
@@ -36,7 +36,7 @@ func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 // work (copy_file_range(2) between files) and errors are reported in its
 // name.
 func (f *File) WriteTo(w io.Writer) (n int64, err error) {
-	if err := f.checkValid("read"); err != nil {
+	if err := f.checkValid(); err != nil {
 		return 0, err
 	}
 	if dst, ok := w.(*os.File); ok && dst != nil {
@@ -268,7 +268,7 @@ func copyHandled(err error, copied, written int64) (bool, error) {
 // os.File.SyscallConn. The descriptor stays referenced while a callback runs,
 // so Close waits for it.
 func (f *File) SyscallConn() (syscall.RawConn, error) {
-	if err := f.checkValid("SyscallConn"); err != nil {
+	if err := f.checkValid(); err != nil {
 		return nil, err
 	}
 	return rawConn{f}, nil

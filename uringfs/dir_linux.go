@@ -55,8 +55,8 @@ const (
 // with n > 0 an empty result comes with an error (io.EOF at the end); with
 // n <= 0 it returns everything left and a nil error. The slice is never nil.
 func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
-	if f == nil {
-		return nil, errInvalid()
+	if err := f.checkValid(); err != nil {
+		return nil, err
 	}
 	_, entries, _, err := f.readdir(n, readdirEntries)
 	if entries == nil {
@@ -68,8 +68,8 @@ func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 // Readdir is ReadDir returning FileInfo (an lstat per entry), like
 // os.File.Readdir.
 func (f *File) Readdir(n int) ([]fs.FileInfo, error) {
-	if f == nil {
-		return nil, errInvalid()
+	if err := f.checkValid(); err != nil {
+		return nil, err
 	}
 	_, _, infos, err := f.readdir(n, readdirInfos)
 	if infos == nil {
@@ -80,8 +80,8 @@ func (f *File) Readdir(n int) ([]fs.FileInfo, error) {
 
 // Readdirnames is ReadDir returning names only, like os.File.Readdirnames.
 func (f *File) Readdirnames(n int) ([]string, error) {
-	if f == nil {
-		return nil, errInvalid()
+	if err := f.checkValid(); err != nil {
+		return nil, err
 	}
 	names, _, _, err := f.readdir(n, readdirNames)
 	if names == nil {

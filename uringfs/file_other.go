@@ -5,6 +5,7 @@ package uringfs
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 )
@@ -67,11 +68,23 @@ func Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 // Lstat is os.Lstat.
 func Lstat(name string) (fs.FileInfo, error) { return os.Lstat(name) }
 
-func (f *File) ctxErr(ctx context.Context, op string) error {
-	if err := ctx.Err(); err != nil {
-		return &fs.PathError{Op: op, Path: f.Name(), Err: err}
+// wrapErr gives the errors this package itself reports on a File (a done
+// context, a Batch operation that never ran) the form os gives its own. It
+// accepts a nil File, for which it reports os.ErrInvalid, as a nil *os.File
+// does: a Batch operation handed a nil File fails through here like the
+// rest.
+func (f *File) wrapErr(op string, err error) error {
+	if err == nil || err == io.EOF {
+		return err
 	}
-	return nil
+	if f == nil {
+		return os.ErrInvalid
+	}
+	return &fs.PathError{Op: op, Path: f.Name(), Err: err}
+}
+
+func (f *File) ctxErr(ctx context.Context, op string) error {
+	return f.wrapErr(op, ctx.Err())
 }
 
 // ReadContext is Read; ctx is checked before the read.
