@@ -33,8 +33,7 @@ func (s *SQE) PrepNop() { s.Opcode = OpNop; s.Fd = -1 }
 
 // PrepNopResult prepares IORING_OP_NOP that completes with res, failing
 // like a real request (breaking its chain) when res is negative. Kernels
-// before 6.10 lack IORING_NOP_INJECT_RESULT and complete it with -EINVAL
-// (or, before 6.1, with 0).
+// before 6.10 lack IORING_NOP_INJECT_RESULT and complete it with 0.
 func (s *SQE) PrepNopResult(res int32) {
 	s.PrepNop()
 	s.OpFlags = NopInjectResult

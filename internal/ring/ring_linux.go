@@ -224,20 +224,17 @@ func (r *Ring) Flush() uint32 {
 	return r.sqeTail - atomic.LoadUint32(r.sqHead)
 }
 
-// Enter calls io_uring_enter. EINTR is retried; the result is the number of
-// SQEs consumed. EAGAIN and EBUSY (the kernel is short of memory or the CQ
-// overflow list is full) are returned for the caller to reap and retry.
+// Enter calls io_uring_enter; the result is the number of SQEs consumed.
+// Errors are the kernel's, for the caller to act on: EINTR (a signal cut
+// a wait short: the Go runtime's preemption signals do), EAGAIN and EBUSY
+// (the kernel is short of memory or the CQ overflow list is full: reap and
+// retry).
 func (r *Ring) Enter(toSubmit, minComplete, flags uint32) (int, error) {
-	for {
-		n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), uintptr(minComplete), uintptr(flags), 0, 0)
-		if errno == unix.EINTR {
-			continue
-		}
-		if errno != 0 {
-			return int(n), errno
-		}
-		return int(n), nil
+	n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), uintptr(minComplete), uintptr(flags), 0, 0)
+	if errno != 0 {
+		return int(n), errno
 	}
+	return int(n), nil
 }
 
 // EnterNoWait is Enter with min_complete 0, made as a raw system call: the
@@ -251,16 +248,11 @@ func (r *Ring) Enter(toSubmit, minComplete, flags uint32) (int, error) {
 // costs more than the call itself when batches are long and frequent.
 // Do not use it for calls that wait for completions.
 func (r *Ring) EnterNoWait(toSubmit, flags uint32) (int, error) {
-	for {
-		n, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), 0, uintptr(flags), 0, 0)
-		if errno == unix.EINTR {
-			continue
-		}
-		if errno != 0 {
-			return int(n), errno
-		}
-		return int(n), nil
+	n, _, errno := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(toSubmit), 0, uintptr(flags), 0, 0)
+	if errno != 0 {
+		return int(n), errno
 	}
+	return int(n), nil
 }
 
 // Submit flushes prepared SQEs and submits them without waiting. When the
@@ -279,7 +271,7 @@ func (r *Ring) Submit() (int, error) {
 }
 
 // SubmitAndWait flushes, submits and waits until at least want completions are
-// in the CQ.
+// in the CQ. Like Enter, it returns EINTR when a signal cuts the wait short.
 func (r *Ring) SubmitAndWait(want uint32) (int, error) {
 	return r.Enter(r.Flush(), want, EnterGetEvents)
 }

@@ -102,6 +102,9 @@ func TestPeekAdvance(t *testing.T) {
 		sqe.UserData = uint64(10 + i)
 	}
 	_, err := r.SubmitAndWait(3)
+	for err == unix.EINTR {
+		_, err = r.Enter(0, 3, EnterGetEvents)
+	}
 	require.NoError(t, err)
 	require.Equal(t, uint32(3), r.CQReady())
 	c := r.PeekCQE()

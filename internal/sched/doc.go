@@ -47,7 +47,26 @@
 //
 // Errors are raw: operation results are syscall.Errno values (or context
 // errors, or ErrClosed). Turning them into os-style errors is the caller's
-// job.
+// job. Every system call the loop makes itself (io_uring_enter, an op run
+// on the caller or on the syscall backend) is retried here on EINTR
+// (retryEINTR, enterLocked), so EINTR from the loop is always a CQE's: an
+// io-wq worker interrupted, by a cancel (File.Close's CancelFd) or by the
+// freezer. Only the caller knows whether its file is closing, so the
+// caller decides whether to submit again (uringfs's File.ignoringEINTR).
+// EAGAIN from a positional read or write of a seekable file never reaches
+// the caller: the loop finishes it with the system call as os would
+// (Loop.result).
+//
+// # Where things live
+//
+// shard_linux.go is one ring and its worker; submit_linux.go claims slots
+// and writes SQEs (publish, the one writer) for every kind of submission;
+// turn_linux.go enters, reaps and delivers; flight_linux.go and
+// flight_feed_linux.go are Start's Flights; syscalls_linux.go runs ops as
+// system calls; nowait_linux.go, readchain_linux.go and
+// fixedfiles_linux.go are the caller-side and direct-descriptor fast
+// paths; faults_linux.go is the test fault plan applied at the ring
+// boundary.
 //
 // On systems other than Linux the package is empty: uringfs uses the os
 // package there.

@@ -188,8 +188,8 @@ func (p *FaultPlan) cqe(op *Op) {
 		delete(p.pending, op)
 		// A NOP that the kernel cancelled (a chain broken before it, Close)
 		// keeps its own result. A kernel without IORING_NOP_INJECT_RESULT
-		// completes it with 0 or -EINVAL instead of the chosen errno.
-		if op.Res == 0 || op.Res == -int32(syscall.EINVAL) {
+		// completes it with 0 instead of the chosen errno.
+		if op.Res == 0 {
 			op.Res = r
 		}
 	}

@@ -132,23 +132,19 @@ func HookPreadMiss(fn func(fd int)) (restore func()) {
 }
 
 // preadPlain is pread(2), or read(2) at the file offset when off is -1.
-func preadPlain(fd int, p []byte, off int64) (int, error) {
-	for {
-		var n int
-		var err error
+func preadPlain(fd int, p []byte, off int64) (n int, err error) {
+	err = retryEINTR(func() (err error) {
 		if off == -1 {
 			n, err = unix.Read(fd, p)
 		} else {
 			n, err = unix.Pread(fd, p, off)
 		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		return n, nil
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
+	return n, nil
 }
 
 // PwriteCached is Pwrite for a buffered file: pwritev2(RWF_NOWAIT) first,
@@ -195,17 +191,14 @@ func (l *Loop) PwriteBuffered(ctx context.Context, fd int, p []byte, off int64) 
 	if l.backend == BackendURing && ctx.Done() == nil && !faultsActive() {
 		if l.directMeta.Add(1) <= l.directLimit {
 			var n int
-			var err error
-			for {
+			err := retryEINTR(func() (err error) {
 				if off == -1 {
 					n, err = unix.Write(fd, p)
 				} else {
 					n, err = unix.Pwrite(fd, p, off)
 				}
-				if err != unix.EINTR {
-					break
-				}
-			}
+				return err
+			})
 			l.directMeta.Add(-1)
 			l.ctr().direct.Add(1)
 			if err != nil {
@@ -295,18 +288,21 @@ func openat2Cached(dirfd int, path string, flags int) (int, syscall.Errno) {
 		}
 	}
 	how := unix.OpenHow{Flags: uint64(flags), Resolve: resolveCached}
-	for {
+	fd := -1
+	// A FIFO's open waits for a writer; a signal cuts it short.
+	err := retryEINTR(func() error {
 		r, _, errno := unix.Syscall6(unix.SYS_OPENAT2, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
 			uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
-		switch errno {
-		case 0:
-			return int(r), 0
-		case unix.EINTR:
-			// A FIFO's open waits for a writer; a signal cuts it short.
-			continue
+		if errno != 0 {
+			return errno
 		}
-		return -1, errno
+		fd = int(r)
+		return nil
+	})
+	if err != nil {
+		return -1, err.(syscall.Errno)
 	}
+	return fd, 0
 }
 
 // rwNowait issues preadv2/pwritev2 with one iovec and RWF_NOWAIT. The iovec

@@ -231,7 +231,7 @@ func known(code ring.Opcode) bool {
 func (op *Op) run() {
 	var n int
 	var err error
-	ignoringEINTR(func() error {
+	err = retryEINTR(func() (err error) {
 		n, err = op.syscall()
 		return err
 	})
@@ -246,8 +246,15 @@ func (op *Op) run() {
 	op.Res = int32(n)
 }
 
-func ignoringEINTR(fn func() error) {
-	for fn() == unix.EINTR {
+// retryEINTR runs fn until it fails with something other than EINTR. It
+// is the loop's one retry of interrupted system calls: every call sched
+// makes on a caller's behalf goes through it, so no caller above sees
+// EINTR from the loop.
+func retryEINTR(fn func() error) error {
+	for {
+		if err := fn(); err != unix.EINTR {
+			return err
+		}
 	}
 }
 

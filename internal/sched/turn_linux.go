@@ -137,7 +137,7 @@ func (s *shard) sleepLocked() bool {
 	s.l.ctr().kernelWaits.Add(1)
 	_, err := s.r.Enter(0, 1, ring.EnterGetEvents)
 	s.kwait.Store(false)
-	return err == nil || errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EBUSY)
+	return err == nil || errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EBUSY)
 }
 
 // turnLocked is one turn of the loop: submit, reap, and decide whether the
