@@ -53,13 +53,13 @@ type Counters struct {
 	// with O_NONBLOCK that the ring answered with EAGAIN where os would
 	// have waited, redone as a plain system call.
 	Retries uint64
-	// Direct is the number of operations the io_uring backend ran as plain
+	// OnCaller is the number of operations the io_uring backend ran as plain
 	// system calls on the calling goroutine because the kernel would only
 	// hand them on to one of its worker threads: metadata calls (stat,
 	// rename, unlink, mkdir, symlink, link), which are also in Ops, and
 	// buffered writes that could not finish without waiting (see
 	// NowaitMisses), which are not.
-	Direct uint64
+	OnCaller uint64
 	// SlotWaits is the number of submissions that had to wait for room: a
 	// ring already had as many operations in flight as it holds, or no
 	// direct descriptor was free. It is backpressure, not an error; a high
@@ -73,7 +73,7 @@ type Counters struct {
 	// NowaitMisses is the number of those RWF_NOWAIT attempts the kernel
 	// refused because the operation would have had to wait (for the device,
 	// or for memory). A refused read then goes to the ring and is in Ops; a
-	// refused write runs as in Direct.
+	// refused write runs as in OnCaller.
 	NowaitMisses uint64
 	// CachedReads is the number of reads of files whose recent reads all
 	// came from the page cache, made with a plain pread on the calling

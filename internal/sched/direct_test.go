@@ -37,7 +37,7 @@ func TestMetadataPlacement(t *testing.T) {
 		if err := l.Unlinkat(context.Background(), unix.AT_FDCWD, filepath.Join(dir, "d"), unix.AT_REMOVEDIR); err != nil {
 			t.Fatal(err)
 		}
-		direct := l.Counters().Direct - before.Direct
+		direct := l.Counters().OnCaller - before.OnCaller
 		if ringMeta && direct != 0 {
 			t.Errorf("RingMetadata=true: %d ops ran on the caller, want 0", direct)
 		}
@@ -58,20 +58,20 @@ func TestPwriteBufferedPlacement(t *testing.T) {
 	}
 	defer f.Close()
 	fd := int(f.Fd())
-	before := l.Counters().Direct
+	before := l.Counters().OnCaller
 	if n, err := l.PwriteBuffered(context.Background(), fd, []byte("abc"), 0); n != 3 || err != nil {
 		t.Fatalf("caller-side write: %d, %v", n, err)
 	}
-	if d := l.Counters().Direct - before; d != 1 {
+	if d := l.Counters().OnCaller - before; d != 1 {
 		t.Errorf("caller-side write counted %d direct ops, want 1", d)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	before = l.Counters().Direct
+	before = l.Counters().OnCaller
 	if n, err := l.PwriteBuffered(ctx, fd, []byte("def"), -1); n != 3 || err != nil {
 		t.Fatalf("ring write: %d, %v", n, err)
 	}
-	if d := l.Counters().Direct - before; d != 0 {
+	if d := l.Counters().OnCaller - before; d != 0 {
 		t.Errorf("cancellable write ran on the caller (%d direct ops)", d)
 	}
 	got, err := os.ReadFile(p)

@@ -59,7 +59,7 @@ type Counters struct {
 	Cancels   uint64 // ASYNC_CANCEL requests submitted for cancelled contexts
 	Fallbacks uint64 // ops run as syscalls on the io_uring backend (opcode missing)
 	Retries   uint64 // ops resubmitted after EINTR or EAGAIN from the kernel
-	Direct    uint64 // metadata ops and would-block buffered writes run as syscalls on the caller
+	OnCaller  uint64 // metadata ops and would-block buffered writes run as syscalls on the caller
 	SlotWaits uint64 // submissions that parked waiting for a free slot
 	// NowaitHits counts buffered reads and writes finished by
 	// preadv2/pwritev2(RWF_NOWAIT) on the caller, NowaitMisses those that
@@ -81,8 +81,8 @@ type Counters struct {
 // stripe, so that goroutines on different CPUs counting the same event do
 // not pass one cache line back and forth on every op; Counters sums them.
 type counters struct {
-	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits, direct atomic.Uint64
-	nowaitHits, nowaitMisses, kernelWaits, wakes                                              atomic.Uint64
+	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits, onCaller atomic.Uint64
+	nowaitHits, nowaitMisses, kernelWaits, wakes                                                atomic.Uint64
 	// probeTick counts the reads of files CacheHint calls cached; every
 	// cachedProbeEvery-th of them is a probe, the rest are CachedReads
 	// (see PreadCached). One count for both keeps that path at one atomic add.
@@ -104,7 +104,7 @@ func (l *Loop) snapshot() Counters {
 		c.Fallbacks += s.fallbacks.Load()
 		c.Retries += s.retries.Load()
 		c.SlotWaits += s.slotWaits.Load()
-		c.Direct += s.direct.Load()
+		c.OnCaller += s.onCaller.Load()
 		c.NowaitHits += s.nowaitHits.Load()
 		c.NowaitMisses += s.nowaitMisses.Load()
 		c.KernelWaits += s.kernelWaits.Load()

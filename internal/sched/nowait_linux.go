@@ -200,7 +200,7 @@ func (l *Loop) PwriteBuffered(ctx context.Context, fd int, p []byte, off int64) 
 				return err
 			})
 			l.directMeta.Add(-1)
-			l.ctr().direct.Add(1)
+			l.ctr().onCaller.Add(1)
 			if err != nil {
 				return 0, err
 			}

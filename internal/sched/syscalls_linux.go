@@ -42,7 +42,7 @@ func (l *Loop) runOnCaller(op *Op) bool {
 	}
 	op.run()
 	l.directMeta.Add(-1)
-	l.ctr().direct.Add(1)
+	l.ctr().onCaller.Add(1)
 	return true
 }
 
