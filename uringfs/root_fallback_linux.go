@@ -17,19 +17,10 @@ import (
 // rootForceOS makes OpenRoot take the os.Root fallback; tests set it.
 var rootForceOS atomic.Bool
 
-// openat2Works probes openat2 with RESOLVE_BENEATH on the root.
+// openat2Works reports whether the root can confine its lookups with
+// openat2's RESOLVE_BENEATH (the loop probes it once).
 func (r *Root) openat2Works() bool {
-	if rootForceOS.Load() {
-		return false
-	}
-	fd, err := r.openat2(".", unix.O_PATH, 0)
-	if err == nil {
-		unix.Close(fd)
-		return true
-	}
-	// ENOSYS: too old a kernel. EPERM: a seccomp filter that predates
-	// openat2. Anything else is not about openat2 itself.
-	return err != unix.ENOSYS && err != unix.EPERM
+	return !rootForceOS.Load() && r.r.loop.BeneathOpens() == nil
 }
 
 func newOSRoot(l *sched.Loop, osr *os.Root) *Root {

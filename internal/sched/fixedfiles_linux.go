@@ -61,21 +61,6 @@ func (t *directTable) close(r *ring.Ring) {
 	}
 }
 
-// DirectFiles reports whether ChainDirect can run: the io_uring backend, a
-// kernel whose probe lists OPENAT, READ and CLOSE and which looks up the
-// file of a linked request only when the request runs
-// (IORING_FEAT_LINKED_FILE, Linux 5.17), so that a READ can use the slot the
-// OPENAT before it in the chain fills.
-func (l *Loop) DirectFiles() bool {
-	if l.backend != BackendURing || len(l.shards) == 0 {
-		return false
-	}
-	if l.shards[0].r.Features()&ring.FeatLinkedFile == 0 {
-		return false
-	}
-	return l.probe.Supported(ring.OpOpenat) && l.probe.Supported(ring.OpRead) && l.probe.Supported(ring.OpClose)
-}
-
 // ChainDirect runs ops as one linked chain, like Chain, on a direct
 // descriptor slot reserved for it on the ring of the caller's P: ops marked
 // Direct work on that slot (see Op.Direct). Each op's SQEFlags are added to

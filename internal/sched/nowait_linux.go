@@ -3,7 +3,6 @@ package sched
 import (
 	"context"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -240,25 +239,6 @@ func (l *Loop) PreadNowait(fd int, p []byte, off int64) (int, syscall.Errno) {
 	return n, errno
 }
 
-// resolveCached is openat2's RESOLVE_CACHED (Linux 5.12), which x/sys does
-// not name: the open fails with EAGAIN instead of waiting for a lookup that
-// needs I/O.
-const resolveCached = 0x20
-
-// resolveCachedOK is whether this kernel takes openat2 with RESOLVE_CACHED;
-// it is probed once.
-var resolveCachedOK = sync.OnceValue(func() bool {
-	fd, errno := openat2Cached(unix.AT_FDCWD, "/", unix.O_RDONLY|unix.O_CLOEXEC)
-	if errno == 0 {
-		unix.Close(fd)
-	}
-	return errno == 0 || errno == unix.EAGAIN
-})
-
-// CachedOpens reports whether callers may try OpenCached before the ring:
-// CallerFirst, on a kernel that has RESOLVE_CACHED.
-func (l *Loop) CachedOpens() bool { return l.CallerFirst() && resolveCachedOK() }
-
 // OpenCached is openat2(dirfd, path, flags) with RESOLVE_CACHED on the
 // caller: the open when every step of the lookup is in the dentry cache, or
 // EAGAIN at once where the lookup would wait for I/O (also on a kernel
@@ -267,7 +247,7 @@ func (l *Loop) CachedOpens() bool { return l.CallerFirst() && resolveCachedOK() 
 // flag that openat would take or ignore. Like open(2), opening a FIFO that
 // has no writer waits on the caller for one.
 func (l *Loop) OpenCached(dirfd int, path string, flags int) (int, syscall.Errno) {
-	if !resolveCachedOK() {
+	if resolveCachedErr() != nil {
 		return -1, unix.EAGAIN
 	}
 	return openat2Cached(dirfd, path, flags)

@@ -48,12 +48,6 @@ var readChainCodes = [readChainOps]ring.Opcode{
 	ring.OpOpenat, ring.OpFadvise, ring.OpRead, ring.OpRead, ring.OpRead, ring.OpClose,
 }
 
-// CanReadChain reports whether ReadChains can run: direct descriptors
-// (DirectFiles) and a kernel that knows FADVISE.
-func (l *Loop) CanReadChain() bool {
-	return l.DirectFiles() && l.probe.Supported(ring.OpFadvise)
-}
-
 // Set points the chain at name and buf. The chain settles files shorter
 // than len(buf)-1 bytes: its READ takes all but the last byte of buf, the
 // READ that confirms end of file the last. A chain can be Set again for

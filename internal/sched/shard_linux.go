@@ -98,9 +98,9 @@ func newShard(l *Loop, entries uint32) (*shard, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Features()&ring.FeatNoDrop == 0 || r.Features()&ring.FeatRWCurPos == 0 {
+	if err := ringFeatures(r); err != nil {
 		r.Close()
-		return nil, fmt.Errorf("io_uring: kernel lacks IORING_FEAT_NODROP or IORING_FEAT_RW_CUR_POS: %w", ring.ErrNotSupported)
+		return nil, err
 	}
 	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
