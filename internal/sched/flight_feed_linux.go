@@ -36,7 +36,6 @@ func (f *Flight) feed(block bool) bool {
 	for f.next < len(f.chains) {
 		c := f.chains[f.next]
 		n := c.end - c.start
-		got := len(idx)
 		wait := block && f.next == first
 		// A direct slot first, then the SQ slots: ChainDirect takes them
 		// in that order too, so no two claims wait for each other.
@@ -60,10 +59,8 @@ func (f *Flight) feed(block bool) bool {
 				return false
 			}
 		} else {
-			idx, _ = s.free.take(idx, n, false)
-			if len(idx)-got < n {
-				s.free.put(idx[got:]...)
-				idx = idx[:got]
+			var ok bool
+			if idx, ok = s.tryClaim(idx, n); !ok {
 				f.putDirect(f.next)
 				break
 			}

@@ -80,9 +80,7 @@ func (h *CacheHint) miss() {
 // read with pread(2) while ctx cannot be cancelled (a blocking syscall could
 // not honour it).
 func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *CacheHint) (int, error) {
-	if len(p) > MaxRW {
-		p = p[:MaxRW]
-	}
+	p = clampRW(p)
 	if l.backend == BackendURing && len(p) > 0 && !faultsActive() {
 		if ctx.Done() == nil && h.cached() {
 			// The P's tick picks the probes: no shared write, no random
@@ -115,7 +113,7 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *
 			(*hook)(fd)
 		}
 	}
-	return l.Pread(ctx, fd, p, off)
+	return l.pread(ctx, fd, p, off)
 }
 
 // missHook, when set, runs on the caller after a page-cache miss of
@@ -151,9 +149,7 @@ func preadPlain(fd int, p []byte, off int64) (n int, err error) {
 // takes. It reports unsupported=true when the file system refuses RWF_NOWAIT
 // writes, so the caller can stop trying them on this file.
 func (l *Loop) PwriteCached(ctx context.Context, fd int, p []byte, off int64) (n int, unsupported bool, err error) {
-	if len(p) > MaxRW {
-		p = p[:MaxRW]
-	}
+	p = clampRW(p)
 	if l.backend == BackendURing && len(p) > 0 && !faultsActive() {
 		n, errno := rwNowait(unix.SYS_PWRITEV2, fd, p, off)
 		switch {
@@ -170,7 +166,7 @@ func (l *Loop) PwriteCached(ctx context.Context, fd int, p []byte, off int64) (n
 			return 0, false, errno
 		}
 	}
-	n, err = l.PwriteBuffered(ctx, fd, p, off)
+	n, err = l.pwriteBuffered(ctx, fd, p, off)
 	return n, unsupported, err
 }
 
@@ -184,9 +180,10 @@ func (l *Loop) PwriteCached(ctx context.Context, fd int, p []byte, off int64) (n
 // progress (and ctx cannot be cancelled, since a syscall cannot be), and on
 // the ring otherwise.
 func (l *Loop) PwriteBuffered(ctx context.Context, fd int, p []byte, off int64) (int, error) {
-	if len(p) > MaxRW {
-		p = p[:MaxRW]
-	}
+	return l.pwriteBuffered(ctx, fd, clampRW(p), off)
+}
+
+func (l *Loop) pwriteBuffered(ctx context.Context, fd int, p []byte, off int64) (int, error) {
 	if l.backend == BackendURing && ctx.Done() == nil && !faultsActive() {
 		if l.directMeta.Add(1) <= l.directLimit {
 			var n int
@@ -207,7 +204,7 @@ func (l *Loop) PwriteBuffered(ctx context.Context, fd int, p []byte, off int64) 
 		}
 		l.directMeta.Add(-1)
 	}
-	return l.Pwrite(ctx, fd, p, off)
+	return l.pwrite(ctx, fd, p, off)
 }
 
 // CallerFirst reports whether callers may try non-blocking system calls of
@@ -226,10 +223,7 @@ func (l *Loop) PreadNowait(fd int, p []byte, off int64) (int, syscall.Errno) {
 	if len(p) == 0 {
 		return 0, 0
 	}
-	if len(p) > MaxRW {
-		p = p[:MaxRW]
-	}
-	n, errno := rwNowait(unix.SYS_PREADV2, fd, p, off)
+	n, errno := rwNowait(unix.SYS_PREADV2, fd, clampRW(p), off)
 	switch errno {
 	case unix.EAGAIN, unix.EOPNOTSUPP, unix.EINTR:
 		l.ctr().nowaitMisses.Add(1)

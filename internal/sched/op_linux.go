@@ -369,9 +369,19 @@ func (l *Loop) result0(ctx context.Context, op *Op) error {
 // Pread reads into p at off (-1: at the file position) with one READ of at
 // most MaxRW bytes. A short count is returned as is.
 func (l *Loop) Pread(ctx context.Context, fd int, p []byte, off int64) (int, error) {
+	return l.pread(ctx, fd, clampRW(p), off)
+}
+
+// clampRW cuts p to MaxRW bytes. Each exported read or write clamps once,
+// on entry, and hands on to the unexported forms, which do not.
+func clampRW(p []byte) []byte {
 	if len(p) > MaxRW {
-		p = p[:MaxRW]
+		return p[:MaxRW]
 	}
+	return p
+}
+
+func (l *Loop) pread(ctx context.Context, fd int, p []byte, off int64) (int, error) {
 	op := getOp(ring.OpRead)
 	defer putOp(op)
 	op.Fd, op.Buf, op.Off = fd, p, off
@@ -381,9 +391,10 @@ func (l *Loop) Pread(ctx context.Context, fd int, p []byte, off int64) (int, err
 // Pwrite writes p at off (-1: at the file position, or the end with
 // O_APPEND) with one WRITE of at most MaxRW bytes.
 func (l *Loop) Pwrite(ctx context.Context, fd int, p []byte, off int64) (int, error) {
-	if len(p) > MaxRW {
-		p = p[:MaxRW]
-	}
+	return l.pwrite(ctx, fd, clampRW(p), off)
+}
+
+func (l *Loop) pwrite(ctx context.Context, fd int, p []byte, off int64) (int, error) {
 	op := getOp(ring.OpWrite)
 	defer putOp(op)
 	op.Fd, op.Buf, op.Off = fd, p, off

@@ -120,6 +120,18 @@ func (s *shard) claim(idx []uint32, n int, stop <-chan struct{}) ([]uint32, erro
 	return idx, nil
 }
 
+// tryClaim is claim without the wait: it appends n free op slots to idx
+// if the ring has that many free, and otherwise takes none.
+func (s *shard) tryClaim(idx []uint32, n int) ([]uint32, bool) {
+	got := len(idx)
+	idx, _ = s.free.take(idx, n, false)
+	if len(idx)-got < n {
+		s.free.put(idx[got:]...)
+		return idx[:got], false
+	}
+	return idx, true
+}
+
 // publish writes one SQE for each op of chains into the ring, the k-th of
 // them on slot idx[k], links every op of a chain to the next, and counts
 // them pending for the next turn (combine). A nil chains publishes each op
