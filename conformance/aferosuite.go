@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,6 +42,15 @@ func TestAferoFs(t *testing.T, impl afero.Fs) {
 type aferoSide struct {
 	fs                 afero.Fs
 	lstater, symlinker bool
+}
+
+// optional returns the side's file system as I, an optional afero
+// interface, and skips the scenario when the implementation lacks it (has).
+func optional[I any](r *recorder, s aferoSide, has bool) I {
+	if !has {
+		r.skip("implementation is not an " + reflect.TypeFor[I]().String())
+	}
+	return s.fs.(I)
 }
 
 func checkAfero(impl afero.Fs) *result {
@@ -190,10 +200,7 @@ var aferoScenarios = []scenario[aferoSide]{
 		r.rec("Read dir", n, err)
 	}},
 	{"lstater", func(r *recorder, s aferoSide) {
-		if !s.lstater {
-			r.skip("implementation is not an afero.Lstater")
-		}
-		l := s.fs.(afero.Lstater)
+		l := optional[afero.Lstater](r, s, s.lstater)
 		afix(r, "f", "x")
 		r.rec("symlink fixture", os.Symlink("f", pth(r, "l")))
 		for _, name := range []string{"l", "f", "missing"} {
@@ -202,10 +209,7 @@ var aferoScenarios = []scenario[aferoSide]{
 		}
 	}},
 	{"symlinker", func(r *recorder, s aferoSide) {
-		if !s.symlinker {
-			r.skip("implementation is not an afero.Symlinker")
-		}
-		l := s.fs.(afero.Symlinker)
+		l := optional[afero.Symlinker](r, s, s.symlinker)
 		afix(r, "f", "x")
 		r.rec("SymlinkIfPossible", l.SymlinkIfPossible("f", pth(r, "l")))
 		r.rec("SymlinkIfPossible existing", l.SymlinkIfPossible("f", pth(r, "l")))

@@ -148,6 +148,32 @@ func readDirAll(r *recorder, label string, f File, n int) {
 	r.rec(label+" entries", all)
 }
 
+// fileCalls records one call of each read, write and metadata method of f,
+// with arguments that would succeed on an open regular file, so that
+// after-close and nil-file compare how every one of them fails.
+func fileCalls(r *recorder, f File) {
+	read(r, "Read", f, 4)
+	read(r, "Read(nil)", f, -1)
+	readAt(r, "ReadAt", f, 4, 0)
+	readAt(r, "ReadAt negative", f, 4, -1)
+	n, err := f.Write([]byte("x"))
+	r.rec("Write", n, err)
+	n, err = f.WriteAt([]byte("x"), 0)
+	r.rec("WriteAt", n, err)
+	n, err = f.WriteString("x")
+	r.rec("WriteString", n, err)
+	seek(r, "Seek", f, 0, io.SeekStart)
+	stat(r, "Stat", f)
+	r.rec("Sync", f.Sync())
+	r.rec("Truncate", f.Truncate(0))
+	r.rec("Chmod", f.Chmod(0o600))
+	n64, err := f.ReadFrom(strings.NewReader("x"))
+	r.rec("ReadFrom", n64, err)
+	var buf bytes.Buffer
+	n64, err = f.WriteTo(&buf)
+	r.rec("WriteTo", n64, err)
+}
+
 func pattern(seed uint64, n int) []byte {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	b := make([]byte, n)
@@ -424,26 +450,7 @@ var fileScenarios = []scenario[FileSystem]{
 		r.rec("Close dir again", d.Close())
 		r.rec("Name", f.Name())
 		r.rec("Fd", f.Fd())
-		read(r, "Read", f, 4)
-		read(r, "Read(nil)", f, -1)
-		readAt(r, "ReadAt", f, 4, 0)
-		readAt(r, "ReadAt negative", f, 4, -1)
-		n, err := f.Write([]byte("x"))
-		r.rec("Write", n, err)
-		n, err = f.WriteAt([]byte("x"), 0)
-		r.rec("WriteAt", n, err)
-		n, err = f.WriteString("x")
-		r.rec("WriteString", n, err)
-		seek(r, "Seek", f, 0, io.SeekStart)
-		stat(r, "Stat", f)
-		r.rec("Sync", f.Sync())
-		r.rec("Truncate", f.Truncate(0))
-		r.rec("Chmod", f.Chmod(0o600))
-		n64, err := f.ReadFrom(strings.NewReader("x"))
-		r.rec("ReadFrom", n64, err)
-		var buf bytes.Buffer
-		n64, err = f.WriteTo(&buf)
-		r.rec("WriteTo", n64, err)
+		fileCalls(r, f)
 		r.rec("SetDeadline", f.SetDeadline(time.Now().Add(time.Hour)))
 		r.rec("SetReadDeadline", f.SetReadDeadline(time.Time{}))
 		r.rec("SetWriteDeadline", f.SetWriteDeadline(time.Time{}))
@@ -466,26 +473,7 @@ var fileScenarios = []scenario[FileSystem]{
 		if f == nil {
 			r.skip("FileSystem.NilFile is nil")
 		}
-		read(r, "Read", f, 4)
-		read(r, "Read(nil)", f, -1)
-		readAt(r, "ReadAt", f, 4, 0)
-		readAt(r, "ReadAt negative", f, 4, -1)
-		n, err := f.Write([]byte("x"))
-		r.rec("Write", n, err)
-		n, err = f.WriteAt([]byte("x"), 0)
-		r.rec("WriteAt", n, err)
-		n, err = f.WriteString("x")
-		r.rec("WriteString", n, err)
-		seek(r, "Seek", f, 0, io.SeekStart)
-		stat(r, "Stat", f)
-		r.rec("Sync", f.Sync())
-		r.rec("Truncate", f.Truncate(0))
-		r.rec("Chmod", f.Chmod(0o600))
-		n64, err := f.ReadFrom(strings.NewReader("x"))
-		r.rec("ReadFrom", n64, err)
-		var buf bytes.Buffer
-		n64, err = f.WriteTo(&buf)
-		r.rec("WriteTo", n64, err)
+		fileCalls(r, f)
 		list, err := f.ReadDir(-1)
 		r.rec("ReadDir", list, err)
 		infos, err := f.Readdir(-1)

@@ -1037,7 +1037,7 @@ func (m *batchModel) wait(label string) {
 	out := m.outstanding()
 	var err error
 	m.within(label+" Batch.Wait", func() { err = m.b.Wait() })
-	m.logf("%s Batch.Wait with %d outstanding: %s", label, len(out), describeErr(err, m.uDir))
+	m.logf("%s Batch.Wait with %d outstanding: %s", label, len(out), testkit.FormatError(err, m.uDir))
 	var first *bmOp
 	for _, op := range out {
 		if !isDone(op.h) {
@@ -1051,10 +1051,10 @@ func (m *batchModel) wait(label string) {
 	}
 	switch {
 	case first == nil && err != nil:
-		m.fail("%s: Batch.Wait = %s, but no op it waited for failed", label, describeErr(err, m.uDir))
-	case first != nil && describeErr(err, m.uDir) != describeErr(first.got.err, m.uDir):
+		m.fail("%s: Batch.Wait = %s, but no op it waited for failed", label, testkit.FormatError(err, m.uDir))
+	case first != nil && testkit.FormatError(err, m.uDir) != testkit.FormatError(first.got.err, m.uDir):
 		m.fail("%s: Batch.Wait = %s, want the error of op %d (%s), the first to fail: %s",
-			label, describeErr(err, m.uDir), first.id, first.desc, describeErr(first.got.err, m.uDir))
+			label, testkit.FormatError(err, m.uDir), first.id, first.desc, testkit.FormatError(first.got.err, m.uDir))
 	}
 }
 
@@ -1100,7 +1100,7 @@ func (m *batchModel) useHandle(label string) {
 		m.logf("%s Pending.Wait of op %d", label, op.id)
 		if !op.resolved {
 			m.resolveWith(op, got)
-		} else if got.n != op.got.n || describeErr(got.err, m.uDir) != describeErr(op.got.err, m.uDir) {
+		} else if got.n != op.got.n || testkit.FormatError(got.err, m.uDir) != testkit.FormatError(op.got.err, m.uDir) {
 			m.fail("%s: a second Wait of op %d (%s) gave %s, the first %s",
 				label, op.id, op.desc, m.fmtResult(got, m.uDir), m.fmtResult(op.got, m.uDir))
 		}
@@ -1248,11 +1248,11 @@ func (m *batchModel) sameResult(op *bmOp, got bmResult) string {
 func (m *batchModel) fmtResult(r bmResult, dir string) string {
 	if r.isFI {
 		if r.fi == nil {
-			return fmt.Sprintf("FileInfo(nil), %s", describeErr(r.err, dir))
+			return fmt.Sprintf("FileInfo(nil), %s", testkit.FormatError(r.err, dir))
 		}
-		return fmt.Sprintf("FileInfo{%q size=%d mode=%v dir=%v}, %s", r.fi.Name(), r.fi.Size(), r.fi.Mode(), r.fi.IsDir(), describeErr(r.err, dir))
+		return fmt.Sprintf("FileInfo{%q size=%d mode=%v dir=%v}, %s", r.fi.Name(), r.fi.Size(), r.fi.Mode(), r.fi.IsDir(), testkit.FormatError(r.err, dir))
 	}
-	return fmt.Sprintf("%d, %s", r.n, describeErr(r.err, dir))
+	return fmt.Sprintf("%d, %s", r.n, testkit.FormatError(r.err, dir))
 }
 
 // cancelErr checks that got is a cancellation: an error wrapping
@@ -1303,7 +1303,7 @@ func (m *batchModel) reconcile(op *bmOp, untouched bool) {
 	size := int64(len(real))
 	lo, hi, sb := op.wOff, op.wOff+int64(len(op.wData)), op.sizeBefore
 	bad := func(format string, args ...any) {
-		m.fail("op %d (%s) reported %s: %s", op.id, op.desc, describeErr(op.got.err, m.uDir), fmt.Sprintf(format, args...))
+		m.fail("op %d (%s) reported %s: %s", op.id, op.desc, testkit.FormatError(op.got.err, m.uDir), fmt.Sprintf(format, args...))
 	}
 	from, to := lo, hi
 	if hi > sb {

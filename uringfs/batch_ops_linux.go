@@ -22,14 +22,24 @@ func (b *Batch) ReadAt(f *File, p []byte, off int64) *Pending[int] {
 	return b.addRW(f, p, off, false)
 }
 
-// closedOr is the error of an op cancelled by no one in particular: Close
-// cancels what is in flight on its file, and os reports such a call as made
-// on a closed file; otherwise it was an earlier op of its chain that failed.
-func closedOr(f *File, err error) error {
-	if f.state.closing() {
+// stopErr is the raw error of an op whose result res is interrupted(res), or
+// nil when the op is to be finished by its synchronous method instead (EINTR
+// and EAGAIN). A handle cancelled by its context or by Pending.Cancel reports
+// that cause. An ECANCELED that no one asked for comes from Close, which
+// cancels what is in flight on its file, f, and os reports such a call as
+// made on a closed file; otherwise (or when the op has no file, f == nil) it
+// was an earlier op of its chain that failed.
+func stopErr[T any](ctx context.Context, p *Pending[T], f *File, res int32) error {
+	if cause := cancelCause(ctx, p); cause != nil {
+		return cause
+	}
+	if res != -int32(unix.ECANCELED) {
+		return nil
+	}
+	if f != nil && f.state.closing() {
 		return errClosing
 	}
-	return err
+	return unix.ECANCELED
 }
 
 // WriteAt adds a WriteAt of f to the batch: the handle's result is what
@@ -137,10 +147,8 @@ func (s *rwStep) end(ctx context.Context) {
 	case res == 0:
 		s.done(0, io.EOF)
 	case interrupted(res):
-		if cause := cancelCause(ctx, &s.h); cause != nil {
-			s.done(0, s.f.wrapErr(s.name(), cause))
-		} else if res == -int32(unix.ECANCELED) {
-			s.done(0, s.f.wrapErr(s.name(), closedOr(s.f, unix.ECANCELED)))
+		if err := stopErr(ctx, &s.h, s.f, res); err != nil {
+			s.done(0, s.f.wrapErr(s.name(), err))
 		} else {
 			s.more(ctx, 0)
 		}
@@ -181,10 +189,8 @@ func (b *Batch) Sync(f *File) *Pending[struct{}] {
 		case res >= 0:
 			done(nil)
 		case interrupted(res):
-			if cause := cancelCause(ctx, h); cause != nil {
-				done(f.wrapErr("sync", cause))
-			} else if res == -int32(unix.ECANCELED) {
-				done(f.wrapErr("sync", closedOr(f, unix.ECANCELED)))
+			if err := stopErr(ctx, h, f, res); err != nil {
+				done(f.wrapErr("sync", err))
 			} else {
 				continueOn(ctx, h, func(ctx context.Context) { done(f.SyncContext(ctx)) })
 			}
@@ -215,10 +221,8 @@ func (b *Batch) OpenFile(name string, flag int, perm fs.FileMode) *Pending[*File
 		case res >= 0:
 			h.finish(newOpenedFile(int(res), name, l, flag), nil)
 		case interrupted(res):
-			if cause := cancelCause(ctx, h); cause != nil {
-				h.finish(nil, wrap(cause))
-			} else if res == -int32(unix.ECANCELED) {
-				h.finish(nil, wrap(unix.ECANCELED))
+			if err := stopErr(ctx, h, nil, res); err != nil {
+				h.finish(nil, wrap(err))
 			} else {
 				continueOn(ctx, h, func(ctx context.Context) {
 					h.finish(OpenFileContext(ctx, name, flag, perm))
@@ -250,10 +254,8 @@ func (b *Batch) Stat(name string) *Pending[fs.FileInfo] {
 		case res >= 0:
 			h.finish(newFileInfo(basename(name), st), nil)
 		case interrupted(res):
-			if cause := cancelCause(ctx, h); cause != nil {
-				h.finish(nil, wrap(cause))
-			} else if res == -int32(unix.ECANCELED) {
-				h.finish(nil, wrap(unix.ECANCELED))
+			if err := stopErr(ctx, h, nil, res); err != nil {
+				h.finish(nil, wrap(err))
 			} else {
 				continueOn(ctx, h, func(ctx context.Context) {
 					h.finish(statPathContext(ctx, "stat", name, 0))

@@ -38,7 +38,7 @@ func waitGuard(t *testing.T, what string, done <-chan struct{}) {
 
 func sameErr(t *testing.T, what string, want, got error, dir string) {
 	t.Helper()
-	if w, g := describeErr(want, dir), describeErr(got, dir); w != g {
+	if w, g := testkit.FormatError(want, dir), testkit.FormatError(got, dir); w != g {
 		t.Errorf("%s:\n    os:      %s\n    uringfs: %s", what, w, g)
 	}
 }

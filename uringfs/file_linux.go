@@ -207,18 +207,3 @@ func ignoringEINTR(fn func() error) error {
 		}
 	}
 }
-
-// syscallMode turns Go's portable mode bits into open(2)'s.
-func syscallMode(i fs.FileMode) uint32 {
-	o := uint32(i.Perm())
-	if i&fs.ModeSetuid != 0 {
-		o |= unix.S_ISUID
-	}
-	if i&fs.ModeSetgid != 0 {
-		o |= unix.S_ISGID
-	}
-	if i&fs.ModeSticky != 0 {
-		o |= unix.S_ISVTX
-	}
-	return o
-}

@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
-	"sort"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -111,146 +109,12 @@ var ourImpl = &impl{
 	nilFile: (*uringfs.File)(nil),
 }
 
-// recorder collects what one side of a differential test observed, as
-// lines of text in which the side's directory reads $DIR.
-type recorder struct {
-	dir   string
-	lines []string
-}
-
-// rec records one step: a label and the values it produced.
-func (r *recorder) rec(label string, vals ...any) {
-	parts := make([]string, 0, len(vals))
-	for _, v := range vals {
-		parts = append(parts, r.format(v))
-	}
-	r.lines = append(r.lines, label+": "+strings.Join(parts, ", "))
-}
-
-func (r *recorder) format(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "nil"
-	case error:
-		return describeErr(v, r.dir)
-	case []byte:
-		if len(v) > 64 {
-			return fmt.Sprintf("%d bytes %q...", len(v), v[:64])
-		}
-		return fmt.Sprintf("%q", v)
-	case string:
-		return fmt.Sprintf("%q", r.norm(v))
-	case fs.FileInfo:
-		if v == nil {
-			return "FileInfo(nil)"
-		}
-		return fmt.Sprintf("FileInfo{%q size=%d mode=%v dir=%v}", v.Name(), v.Size(), v.Mode(), v.IsDir())
-	case []fs.DirEntry:
-		if v == nil {
-			return "[]DirEntry(nil)"
-		}
-		s := make([]string, len(v))
-		for i, e := range v {
-			s[i] = fmt.Sprintf("%s:%v", e.Name(), e.Type())
-		}
-		return fmt.Sprintf("[]DirEntry%v", s)
-	case []fs.FileInfo:
-		if v == nil {
-			return "[]FileInfo(nil)"
-		}
-		s := make([]string, len(v))
-		for i, e := range v {
-			s[i] = fmt.Sprintf("%s:%v:%d", e.Name(), e.Mode(), e.Size())
-		}
-		return fmt.Sprintf("[]FileInfo%v", s)
-	case []string:
-		if v == nil {
-			return "[]string(nil)"
-		}
-		return fmt.Sprintf("%q", v)
-	}
-	return r.norm(fmt.Sprintf("%#v", v))
-}
-
-func (r *recorder) norm(s string) string {
-	if r.dir == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, r.dir, "$DIR")
-}
-
-// sentinels are the errors whose errors.Is answer the tests compare.
-var sentinels = []struct {
-	name string
-	err  error
-}{
-	{"io.EOF", io.EOF},
-	{"io.ErrUnexpectedEOF", io.ErrUnexpectedEOF},
-	{"io.ErrShortWrite", io.ErrShortWrite},
-	{"os.ErrClosed", os.ErrClosed},
-	{"os.ErrInvalid", os.ErrInvalid},
-	{"os.ErrNoDeadline", os.ErrNoDeadline},
-	{"os.ErrDeadlineExceeded", os.ErrDeadlineExceeded},
-	{"fs.ErrNotExist", fs.ErrNotExist},
-	{"fs.ErrExist", fs.ErrExist},
-	{"fs.ErrPermission", fs.ErrPermission},
-	{"context.Canceled", context.Canceled},
-	{"poll.ErrFileClosing", pollErrFileClosing()},
-}
-
-// pollErrFileClosing is internal/poll's closing error, which os returns
-// unwrapped from a few methods of a closed File.
-func pollErrFileClosing() error {
-	f, err := os.Open(os.DevNull)
-	if err != nil {
-		panic(err)
-	}
-	f.Close()
-	return f.SetDeadline(time.Time{})
-}
-
-// describeErr renders everything a caller could observe of err: its
-// message, dynamic type, identity with and errors.Is against the sentinels,
-// and the fields of the *fs.PathError, *os.SyscallError and syscall.Errno
-// in its chain.
-func describeErr(err error, dir string) string {
-	if err == nil {
-		return "err=nil"
-	}
-	norm := func(s string) string {
-		if dir == "" {
-			return s
-		}
-		return strings.ReplaceAll(s, dir, "$DIR")
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "err=%T(%q)", err, norm(err.Error()))
-	for _, s := range sentinels {
-		if err == s.err {
-			fmt.Fprintf(&b, " ==%s", s.name)
-		} else if errors.Is(err, s.err) {
-			fmt.Fprintf(&b, " is:%s", s.name)
-		}
-	}
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		switch e := e.(type) {
-		case *fs.PathError:
-			fmt.Fprintf(&b, " PathError{Op:%q Path:%q Err:%T}", e.Op, norm(e.Path), e.Err)
-		case *os.SyscallError:
-			fmt.Fprintf(&b, " SyscallError{%q Err:%T}", e.Syscall, e.Err)
-		case syscall.Errno:
-			fmt.Fprintf(&b, " Errno(%d)", int(e))
-		}
-	}
-	return b.String()
-}
-
 // diffCase is one differential test: setup prepares a directory, run does
 // the same calls through x on files in it and records what it saw.
 type diffCase struct {
 	name  string
 	setup func(t *testing.T, dir string)
-	run   func(t *testing.T, x *impl, dir string, r *recorder)
+	run   func(t *testing.T, x *impl, dir string, r *testkit.Recorder)
 	// shared runs both sides in one directory set up once: for read-only
 	// cases that compare inode numbers, directory order or times.
 	shared bool
@@ -259,13 +123,13 @@ type diffCase struct {
 }
 
 // runDiff runs c on os and on uringfs and reports every difference in what
-// they recorded and in the bytes they left on disk.
+// they recorded and in the files they left on disk.
 func runDiff(t *testing.T, c diffCase) {
 	t.Helper()
 	t.Run(c.name, func(t *testing.T) {
 		base := t.TempDir()
 		var dirs [2]string
-		var recs [2]*recorder
+		var recs [2]*testkit.Recorder
 		for i, x := range []*impl{osImpl, ourImpl} {
 			dir := filepath.Join(base, x.name)
 			if c.shared {
@@ -280,78 +144,21 @@ func runDiff(t *testing.T, c diffCase) {
 					c.setup(t, dir)
 				}
 			}
-			recs[i] = &recorder{dir: dir}
+			recs[i] = testkit.NewRecorder(dir)
 			c.run(t, x, dir, recs[i])
 		}
-		compareLines(t, recs[0].lines, recs[1].lines)
+		for _, d := range testkit.Differences("os", "uringfs", recs[0].Steps(), recs[1].Steps(), 0) {
+			t.Error(d)
+		}
 		if !c.skipContents && !c.shared {
-			compareTrees(t, dirs[0], dirs[1])
-		}
-	})
-}
-
-func compareLines(t *testing.T, want, got []string) {
-	t.Helper()
-	n := max(len(want), len(got))
-	bad := 0
-	for i := 0; i < n; i++ {
-		var w, g string
-		if i < len(want) {
-			w = want[i]
-		}
-		if i < len(got) {
-			g = got[i]
-		}
-		if w != g {
-			bad++
-			t.Errorf("step %d differs:\n    os:      %s\n    uringfs: %s", i, w, g)
-		}
-	}
-}
-
-// compareTrees checks that two directories hold the same names, types,
-// permissions and regular-file bytes.
-func compareTrees(t *testing.T, a, b string) {
-	t.Helper()
-	ta, tb := snapshotTree(t, a), snapshotTree(t, b)
-	if !reflect.DeepEqual(ta, tb) {
-		t.Errorf("files on disk differ:\n    os:      %v\n    uringfs: %v", ta, tb)
-	}
-}
-
-func snapshotTree(t *testing.T, root string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		fi, err := os.Lstat(path)
-		if err != nil {
-			return err
-		}
-		line := fmt.Sprintf("%s %v", rel, fi.Mode())
-		if fi.Mode().IsRegular() {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				line += " unreadable: " + strings.ReplaceAll(err.Error(), root, "$DIR")
-			} else if len(data) > 64 {
-				line += fmt.Sprintf(" %d bytes %q... sum=%d", len(data), data[:64], byteSum(data))
-			} else {
-				line += fmt.Sprintf(" %q", data)
+			if d := testkit.Snapshot(dirs[0], nil).Diff(testkit.Snapshot(dirs[1], nil), "os", "uringfs"); d != "" {
+				t.Errorf("files on disk differ:\n%s", d)
 			}
 		}
-		out = append(out, line)
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(out)
-	return out
 }
 
+// byteSum is a checksum of b, for recording a large buffer compactly.
 func byteSum(b []byte) uint64 {
 	var s uint64
 	for i, c := range b {
@@ -389,28 +196,28 @@ var hello = []byte("hello, world\n")
 func TestDiffReadWrite(t *testing.T) {
 	setup := func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }
 	cases := []diffCase{
-		{name: "Read", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		{name: "Read", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
-			r.rec("open", err)
+			r.Record("open", err)
 			if err != nil {
 				return
 			}
 			defer f.Close()
 			n, err := f.Read(nil)
-			r.rec("Read(nil)", n, err)
+			r.Record("Read(nil)", n, err)
 			n, err = f.Read([]byte{})
-			r.rec("Read(empty)", n, err)
+			r.Record("Read(empty)", n, err)
 			buf := make([]byte, 5)
 			for i := 0; i < 5; i++ {
 				n, err = f.Read(buf)
-				r.rec("Read(5)", n, err, buf[:n])
+				r.Record("Read(5)", n, err, buf[:n])
 			}
 			n, err = f.Read(nil)
-			r.rec("Read(nil) at EOF", n, err)
+			r.Record("Read(nil) at EOF", n, err)
 		}},
-		{name: "ReadAt", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		{name: "ReadAt", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
-			r.rec("open", err)
+			r.Record("open", err)
 			if err != nil {
 				return
 			}
@@ -421,36 +228,36 @@ func TestDiffReadWrite(t *testing.T) {
 			}{{0, 0}, {0, -1}, {5, 0}, {5, 10}, {13, 0}, {14, 0}, {5, 13}, {5, 100}, {0, 100}, {3, -1}, {3, -1 << 63}, {3, 1<<63 - 1}} {
 				buf := make([]byte, c.n)
 				n, err := f.ReadAt(buf, c.off)
-				r.rec("ReadAt", c.n, c.off, n, err, buf[:n])
+				r.Record("ReadAt", c.n, c.off, n, err, buf[:n])
 			}
 			// ReadAt does not move the offset.
 			buf := make([]byte, 3)
 			n, err := f.Read(buf)
-			r.rec("Read after ReadAt", n, err, buf[:n])
+			r.Record("Read after ReadAt", n, err, buf[:n])
 		}},
-		{name: "Write", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		{name: "Write", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
-			r.rec("open", err)
+			r.Record("open", err)
 			if err != nil {
 				return
 			}
 			defer f.Close()
 			n, err := f.Write(nil)
-			r.rec("Write(nil)", n, err)
+			r.Record("Write(nil)", n, err)
 			n, err = f.Write([]byte("HE"))
-			r.rec("Write", n, err)
+			r.Record("Write", n, err)
 			n, err = f.WriteString("LLO")
-			r.rec("WriteString", n, err)
+			r.Record("WriteString", n, err)
 			n, err = f.WriteString("")
-			r.rec("WriteString(empty)", n, err)
+			r.Record("WriteString(empty)", n, err)
 			off, err := f.Seek(0, io.SeekCurrent)
-			r.rec("offset", off, err)
+			r.Record("offset", off, err)
 			n, err = f.Write(bytes.Repeat([]byte("x"), 100))
-			r.rec("Write past end", n, err)
+			r.Record("Write past end", n, err)
 		}},
-		{name: "WriteAt", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		{name: "WriteAt", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
-			r.rec("open", err)
+			r.Record("open", err)
 			if err != nil {
 				return
 			}
@@ -460,83 +267,83 @@ func TestDiffReadWrite(t *testing.T) {
 				off int64
 			}{{"", 0}, {"", -1}, {"AB", 0}, {"CD", 20}, {"EF", -5}, {"", 1000}} {
 				n, err := f.WriteAt([]byte(c.s), c.off)
-				r.rec("WriteAt", c.s, c.off, n, err)
+				r.Record("WriteAt", c.s, c.off, n, err)
 			}
 			off, err := f.Seek(0, io.SeekCurrent)
-			r.rec("offset unchanged", off, err)
+			r.Record("offset unchanged", off, err)
 		}},
-		{name: "WriteAtAppend", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		{name: "WriteAtAppend", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR|os.O_APPEND, 0)
-			r.rec("open", err)
+			r.Record("open", err)
 			if err != nil {
 				return
 			}
 			defer f.Close()
 			n, err := f.WriteAt([]byte("zz"), 0)
-			r.rec("WriteAt", n, err)
+			r.Record("WriteAt", n, err)
 			n, err = f.WriteAt(nil, -1)
-			r.rec("WriteAt(nil,-1)", n, err)
+			r.Record("WriteAt(nil,-1)", n, err)
 			n, err = f.Write([]byte("tail"))
-			r.rec("Write", n, err)
+			r.Record("Write", n, err)
 			off, err := f.Seek(0, io.SeekCurrent)
-			r.rec("offset", off, err)
+			r.Record("offset", off, err)
 			n, err = f.Write([]byte("more"))
-			r.rec("Write", n, err)
+			r.Record("Write", n, err)
 		}},
-		{name: "WriteReadOnly", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		{name: "WriteReadOnly", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
-			r.rec("open", err)
+			r.Record("open", err)
 			if err != nil {
 				return
 			}
 			defer f.Close()
 			n, err := f.Write([]byte("x"))
-			r.rec("Write", n, err)
+			r.Record("Write", n, err)
 			n, err = f.Write(nil)
-			r.rec("Write(nil)", n, err)
+			r.Record("Write(nil)", n, err)
 			n, err = f.WriteString("abc")
-			r.rec("WriteString", n, err)
+			r.Record("WriteString", n, err)
 			n, err = f.WriteAt([]byte("x"), 0)
-			r.rec("WriteAt", n, err)
+			r.Record("WriteAt", n, err)
 			n, err = f.WriteAt(nil, 0)
-			r.rec("WriteAt(nil)", n, err)
-			r.rec("Truncate", f.Truncate(0))
+			r.Record("WriteAt(nil)", n, err)
+			r.Record("Truncate", f.Truncate(0))
 		}},
-		{name: "ReadWriteOnly", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		{name: "ReadWriteOnly", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			f, err := x.openFile(filepath.Join(dir, "f"), os.O_WRONLY, 0)
-			r.rec("open", err)
+			r.Record("open", err)
 			if err != nil {
 				return
 			}
 			defer f.Close()
 			buf := make([]byte, 4)
 			n, err := f.Read(buf)
-			r.rec("Read", n, err)
+			r.Record("Read", n, err)
 			n, err = f.Read(nil)
-			r.rec("Read(nil)", n, err)
+			r.Record("Read(nil)", n, err)
 			n, err = f.ReadAt(buf, 0)
-			r.rec("ReadAt", n, err)
+			r.Record("ReadAt", n, err)
 			n, err = f.ReadAt(nil, 0)
-			r.rec("ReadAt(nil)", n, err)
+			r.Record("ReadAt(nil)", n, err)
 		}},
 		{name: "ReadDirectory", setup: func(t *testing.T, dir string) {
 			os.Mkdir(filepath.Join(dir, "d"), 0o755)
-		}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		}, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			f, err := x.openFile(filepath.Join(dir, "d"), os.O_RDONLY, 0)
-			r.rec("open", err)
+			r.Record("open", err)
 			if err != nil {
 				return
 			}
 			defer f.Close()
 			buf := make([]byte, 4)
 			n, err := f.Read(buf)
-			r.rec("Read", n, err)
+			r.Record("Read", n, err)
 			n, err = f.ReadAt(buf, 0)
-			r.rec("ReadAt", n, err)
+			r.Record("ReadAt", n, err)
 			n, err = f.Write(buf)
-			r.rec("Write", n, err)
+			r.Record("Write", n, err)
 			_, err = x.openFile(filepath.Join(dir, "d"), os.O_RDWR, 0)
-			r.rec("open O_RDWR", err)
+			r.Record("open O_RDWR", err)
 		}},
 	}
 	for _, c := range cases {
@@ -549,56 +356,56 @@ func TestDiffOpen(t *testing.T) {
 	old := syscall.Umask(0o027)
 	defer syscall.Umask(old)
 	setup := func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }
-	statRec := func(r *recorder, label string, f fileLike) {
+	statRec := func(r *testkit.Recorder, label string, f fileLike) {
 		fi, err := f.Stat()
-		r.rec(label, fi, err)
+		r.Record(label, fi, err)
 	}
 	cases := []diffCase{
-		{name: "Flags", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		{name: "Flags", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			p := filepath.Join(dir, "f")
 			_, err := x.openFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-			r.rec("O_EXCL existing", err)
+			r.Record("O_EXCL existing", err)
 			f, err := x.openFile(filepath.Join(dir, "new"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o777)
-			r.rec("O_EXCL new", err)
+			r.Record("O_EXCL new", err)
 			if err == nil {
 				statRec(r, "stat new (umask 027)", f)
 				f.Close()
 			}
 			f, err = x.openFile(filepath.Join(dir, "new2"), os.O_WRONLY|os.O_CREATE, 0o666|fs.ModeSetgid)
-			r.rec("O_CREATE setgid", err)
+			r.Record("O_CREATE setgid", err)
 			if err == nil {
 				statRec(r, "stat new2", f)
 				f.Close()
 			}
 			f, err = x.openFile(p, os.O_RDWR|os.O_TRUNC, 0)
-			r.rec("O_TRUNC", err)
+			r.Record("O_TRUNC", err)
 			if err == nil {
 				statRec(r, "stat truncated", f)
 				f.Close()
 			}
 			f, err = x.openFile(p, os.O_WRONLY|os.O_APPEND, 0)
-			r.rec("O_APPEND", err)
+			r.Record("O_APPEND", err)
 			if err == nil {
 				n, err := f.Write([]byte("a"))
-				r.rec("append write", n, err)
+				r.Record("append write", n, err)
 				n, err = f.Write([]byte("b"))
-				r.rec("append write", n, err)
+				r.Record("append write", n, err)
 				f.Close()
 			}
 			_, err = x.openFile(filepath.Join(dir, "missing"), os.O_RDONLY, 0)
-			r.rec("missing", err)
+			r.Record("missing", err)
 			_, err = x.openFile(filepath.Join(dir, "missing", "x"), os.O_RDWR|os.O_CREATE, 0o666)
-			r.rec("missing parent", err)
+			r.Record("missing parent", err)
 			_, err = x.openFile(filepath.Join(dir, "f", "x"), os.O_RDONLY, 0)
-			r.rec("file as dir", err)
+			r.Record("file as dir", err)
 			_, err = x.openFile(filepath.Join(dir, "nul\x00name"), os.O_RDWR|os.O_CREATE, 0o666)
-			r.rec("NUL in name", err)
+			r.Record("NUL in name", err)
 			_, err = x.openFile("", os.O_RDONLY, 0)
-			r.rec("empty name", err)
+			r.Record("empty name", err)
 			_, err = x.openFile(filepath.Join(dir, "f"), os.O_RDONLY|syscall.O_DIRECTORY, 0)
-			r.rec("O_DIRECTORY on file", err)
+			r.Record("O_DIRECTORY on file", err)
 			f, err = x.openFile(dir, os.O_RDONLY|syscall.O_DIRECTORY, 0)
-			r.rec("O_DIRECTORY on dir", err)
+			r.Record("O_DIRECTORY on dir", err)
 			if err == nil {
 				f.Close()
 			}
@@ -636,7 +443,7 @@ func TestDiffPermissionDenied(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	}, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		// Let the tree be walked for the comparison and removed after it.
 		defer os.Chmod(filepath.Join(dir, "nosearch"), 0o700)
 		defer os.Chmod(filepath.Join(dir, "rodir"), 0o755)
@@ -652,7 +459,7 @@ func TestDiffPermissionDenied(t *testing.T) {
 			{"create in directory without search permission", "nosearch/new", os.O_RDWR | os.O_CREATE},
 		} {
 			f, err := x.openFile(filepath.Join(dir, c.name), c.flag, 0o644)
-			r.rec(c.label, err)
+			r.Record(c.label, err)
 			closeQuietly(f)
 			if x.isOS && !errors.Is(err, fs.ErrPermission) {
 				t.Errorf("os: %s: %v, want a permission error; the case proves nothing", c.label, err)
@@ -671,7 +478,7 @@ func TestDiffPermissionDenied(t *testing.T) {
 			{"Chown to own uid, root's group", os.Getuid(), 0},
 		} {
 			err := f.Chown(c.uid, c.gid)
-			r.rec(c.label, err)
+			r.Record(c.label, err)
 			if x.isOS && !errors.Is(err, fs.ErrPermission) {
 				t.Errorf("os: %s: %v, want a permission error; the case proves nothing", c.label, err)
 			}
@@ -692,9 +499,9 @@ func TestDiffSeek(t *testing.T) {
 		f.WriteAt(bytes.Repeat([]byte("e"), 4096), 1<<20+4096)
 		f.Close()
 	}
-	runDiff(t, diffCase{name: "Whence", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "Whence", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
-		r.rec("open", err)
+		r.Record("open", err)
 		if err != nil {
 			return
 		}
@@ -704,20 +511,20 @@ func TestDiffSeek(t *testing.T) {
 			whence int
 		}{{3, io.SeekStart}, {2, io.SeekCurrent}, {-1, io.SeekEnd}, {-100, io.SeekStart}, {-100, io.SeekCurrent}, {0, 3 /* SEEK_DATA */}, {100, 3}, {0, 4 /* SEEK_HOLE */}, {0, 7}, {0, -1}, {10, io.SeekEnd}, {1<<63 - 1, io.SeekStart}, {1, io.SeekCurrent}} {
 			off, err := f.Seek(c.off, c.whence)
-			r.rec("Seek", c.off, c.whence, off, err)
+			r.Record("Seek", c.off, c.whence, off, err)
 		}
 		f.Seek(20, io.SeekStart)
 		n, err := f.Write([]byte("!"))
-		r.rec("Write past end after Seek", n, err)
+		r.Record("Write past end after Seek", n, err)
 		off, err := f.Seek(0, io.SeekStart)
-		r.rec("Seek start", off, err)
+		r.Record("Seek start", off, err)
 		buf := make([]byte, 30)
 		n, err = f.Read(buf)
-		r.rec("Read all", n, err, buf[:n])
+		r.Record("Read all", n, err, buf[:n])
 	}})
-	runDiff(t, diffCase{name: "Sparse", setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "Sparse", setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "sparse"), os.O_RDONLY, 0)
-		r.rec("open", err)
+		r.Record("open", err)
 		if err != nil {
 			return
 		}
@@ -727,7 +534,7 @@ func TestDiffSeek(t *testing.T) {
 			whence int
 		}{{0, unix.SEEK_DATA}, {0, unix.SEEK_HOLE}, {8192, unix.SEEK_DATA}, {1<<20 + 4096, unix.SEEK_HOLE}, {1<<20 + 8192, unix.SEEK_DATA}, {1 << 30, unix.SEEK_HOLE}} {
 			off, err := f.Seek(c.off, c.whence)
-			r.rec("Seek", c.off, c.whence, off, err)
+			r.Record("Seek", c.off, c.whence, off, err)
 		}
 	}})
 }
@@ -738,91 +545,91 @@ func TestDiffClosed(t *testing.T) {
 	runDiff(t, diffCase{name: "AfterClose", setup: func(t *testing.T, dir string) {
 		mustWrite(t, dir, "f", hello)
 		mustWrite(t, dir, "src", hello)
-	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	}, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
-		r.rec("open", err)
+		r.Record("open", err)
 		if err != nil {
 			return
 		}
-		r.rec("Close", f.Close())
-		r.rec("Close again", f.Close())
-		r.rec("Name", f.Name())
-		r.rec("Fd", f.Fd() == ^uintptr(0))
+		r.Record("Close", f.Close())
+		r.Record("Close again", f.Close())
+		r.Record("Name", f.Name())
+		r.Record("Fd", f.Fd() == ^uintptr(0))
 		buf := make([]byte, 4)
 		n, err := f.Read(buf)
-		r.rec("Read", n, err)
+		r.Record("Read", n, err)
 		n, err = f.Read(nil)
-		r.rec("Read(nil)", n, err)
+		r.Record("Read(nil)", n, err)
 		n, err = f.ReadAt(buf, 0)
-		r.rec("ReadAt", n, err)
+		r.Record("ReadAt", n, err)
 		n, err = f.ReadAt(nil, 0)
-		r.rec("ReadAt(nil)", n, err)
+		r.Record("ReadAt(nil)", n, err)
 		n, err = f.ReadAt(buf, -1)
-		r.rec("ReadAt(-1)", n, err)
+		r.Record("ReadAt(-1)", n, err)
 		n, err = f.Write(buf)
-		r.rec("Write", n, err)
+		r.Record("Write", n, err)
 		n, err = f.Write(nil)
-		r.rec("Write(nil)", n, err)
+		r.Record("Write(nil)", n, err)
 		n, err = f.WriteString("abc")
-		r.rec("WriteString", n, err)
+		r.Record("WriteString", n, err)
 		n, err = f.WriteAt(buf, 0)
-		r.rec("WriteAt", n, err)
+		r.Record("WriteAt", n, err)
 		n, err = f.WriteAt(nil, 0)
-		r.rec("WriteAt(nil)", n, err)
+		r.Record("WriteAt(nil)", n, err)
 		n, err = f.WriteAt(buf, -1)
-		r.rec("WriteAt(-1)", n, err)
+		r.Record("WriteAt(-1)", n, err)
 		off, err := f.Seek(0, io.SeekStart)
-		r.rec("Seek", off, err)
+		r.Record("Seek", off, err)
 		fi, err := f.Stat()
-		r.rec("Stat", fi, err)
-		r.rec("Sync", f.Sync())
-		r.rec("Truncate", f.Truncate(0))
-		r.rec("Chmod", f.Chmod(0o600))
-		r.rec("Chown", f.Chown(os.Getuid(), os.Getgid()))
-		r.rec("Chdir", f.Chdir())
+		r.Record("Stat", fi, err)
+		r.Record("Sync", f.Sync())
+		r.Record("Truncate", f.Truncate(0))
+		r.Record("Chmod", f.Chmod(0o600))
+		r.Record("Chown", f.Chown(os.Getuid(), os.Getgid()))
+		r.Record("Chdir", f.Chdir())
 		des, err := f.ReadDir(1)
-		r.rec("ReadDir(1)", des, err)
+		r.Record("ReadDir(1)", des, err)
 		des, err = f.ReadDir(-1)
-		r.rec("ReadDir(-1)", des, err)
+		r.Record("ReadDir(-1)", des, err)
 		fis, err := f.Readdir(0)
-		r.rec("Readdir(0)", fis, err)
+		r.Record("Readdir(0)", fis, err)
 		names, err := f.Readdirnames(5)
-		r.rec("Readdirnames(5)", names, err)
-		r.rec("SetDeadline", f.SetDeadline(time.Now()))
-		r.rec("SetReadDeadline", f.SetReadDeadline(time.Time{}))
-		r.rec("SetWriteDeadline", f.SetWriteDeadline(time.Now()))
+		r.Record("Readdirnames(5)", names, err)
+		r.Record("SetDeadline", f.SetDeadline(time.Now()))
+		r.Record("SetReadDeadline", f.SetReadDeadline(time.Time{}))
+		r.Record("SetWriteDeadline", f.SetWriteDeadline(time.Now()))
 		rc, err := f.SyscallConn()
-		r.rec("SyscallConn", err)
+		r.Record("SyscallConn", err)
 		if err == nil {
 			called := false
 			err = rc.Control(func(fd uintptr) { called = true })
-			r.rec("Control", called, err)
+			r.Record("Control", called, err)
 			err = rc.Read(func(fd uintptr) bool { called = true; return true })
-			r.rec("RawRead", called, err)
+			r.Record("RawRead", called, err)
 			err = rc.Write(func(fd uintptr) bool { called = true; return true })
-			r.rec("RawWrite", called, err)
+			r.Record("RawWrite", called, err)
 		}
 		n64, err := f.ReadFrom(bytes.NewReader(hello))
-		r.rec("ReadFrom(bytes)", n64, err)
+		r.Record("ReadFrom(bytes)", n64, err)
 		src, err := x.openFile(filepath.Join(dir, "src"), os.O_RDONLY, 0)
 		if err == nil {
 			n64, err = f.ReadFrom(src)
-			r.rec("ReadFrom(file)", n64, err)
+			r.Record("ReadFrom(file)", n64, err)
 			off, _ := src.Seek(0, io.SeekCurrent)
-			r.rec("src offset", off)
+			r.Record("src offset", off)
 			n64, err = src.(io.ReaderFrom).ReadFrom(io.LimitReader(f, 5))
-			r.rec("file.ReadFrom(LimitReader(closed))", n64, err)
+			r.Record("file.ReadFrom(LimitReader(closed))", n64, err)
 			src.Close()
 		}
 		var bb bytes.Buffer
 		n64, err = f.WriteTo(&bb)
-		r.rec("WriteTo(buffer)", n64, err)
+		r.Record("WriteTo(buffer)", n64, err)
 		dst, err := x.openFile(filepath.Join(dir, "dst"), os.O_RDWR|os.O_CREATE, 0o644)
 		if err == nil {
 			n64, err = f.WriteTo(dst)
-			r.rec("WriteTo(file)", n64, err)
+			r.Record("WriteTo(file)", n64, err)
 			n64, err = dst.ReadFrom(f)
-			r.rec("file.ReadFrom(closed)", n64, err)
+			r.Record("file.ReadFrom(closed)", n64, err)
 			dst.Close()
 		}
 	}})
@@ -830,52 +637,52 @@ func TestDiffClosed(t *testing.T) {
 
 // TestDiffNilFile calls every method on a nil *File.
 func TestDiffNilFile(t *testing.T) {
-	runDiff(t, diffCase{name: "Nil", run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "Nil", run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f := x.nilFile
 		buf := make([]byte, 4)
-		r.rec("Name panics", catch(func() { f.Name() }) != nil)
-		r.rec("Fd", f.Fd() == ^uintptr(0))
-		r.rec("Close", f.Close())
+		r.Record("Name panics", catch(func() { f.Name() }) != nil)
+		r.Record("Fd", f.Fd() == ^uintptr(0))
+		r.Record("Close", f.Close())
 		n, err := f.Read(buf)
-		r.rec("Read", n, err)
+		r.Record("Read", n, err)
 		n, err = f.Read(nil)
-		r.rec("Read(nil)", n, err)
+		r.Record("Read(nil)", n, err)
 		n, err = f.ReadAt(buf, 0)
-		r.rec("ReadAt", n, err)
+		r.Record("ReadAt", n, err)
 		n, err = f.ReadAt(buf, -1)
-		r.rec("ReadAt(-1)", n, err)
+		r.Record("ReadAt(-1)", n, err)
 		n, err = f.Write(buf)
-		r.rec("Write", n, err)
+		r.Record("Write", n, err)
 		n, err = f.WriteString("x")
-		r.rec("WriteString", n, err)
+		r.Record("WriteString", n, err)
 		n, err = f.WriteAt(buf, 0)
-		r.rec("WriteAt", n, err)
+		r.Record("WriteAt", n, err)
 		n, err = f.WriteAt(buf, -1)
-		r.rec("WriteAt(-1)", n, err)
+		r.Record("WriteAt(-1)", n, err)
 		off, err := f.Seek(0, 0)
-		r.rec("Seek", off, err)
+		r.Record("Seek", off, err)
 		fi, err := f.Stat()
-		r.rec("Stat", fi == nil, err)
-		r.rec("Sync", f.Sync())
-		r.rec("Truncate", f.Truncate(0))
-		r.rec("Chmod", f.Chmod(0o600))
-		r.rec("Chown", f.Chown(0, 0))
-		r.rec("Chdir", f.Chdir())
+		r.Record("Stat", fi == nil, err)
+		r.Record("Sync", f.Sync())
+		r.Record("Truncate", f.Truncate(0))
+		r.Record("Chmod", f.Chmod(0o600))
+		r.Record("Chown", f.Chown(0, 0))
+		r.Record("Chdir", f.Chdir())
 		des, err := f.ReadDir(1)
-		r.rec("ReadDir", des == nil, err)
+		r.Record("ReadDir", des == nil, err)
 		fis, err := f.Readdir(1)
-		r.rec("Readdir", fis == nil, err)
+		r.Record("Readdir", fis == nil, err)
 		names, err := f.Readdirnames(1)
-		r.rec("Readdirnames", names == nil, err)
-		r.rec("SetDeadline", f.SetDeadline(time.Now()))
-		r.rec("SetReadDeadline", f.SetReadDeadline(time.Now()))
-		r.rec("SetWriteDeadline", f.SetWriteDeadline(time.Now()))
+		r.Record("Readdirnames", names == nil, err)
+		r.Record("SetDeadline", f.SetDeadline(time.Now()))
+		r.Record("SetReadDeadline", f.SetReadDeadline(time.Now()))
+		r.Record("SetWriteDeadline", f.SetWriteDeadline(time.Now()))
 		rc, err := f.SyscallConn()
-		r.rec("SyscallConn", rc == nil, err)
+		r.Record("SyscallConn", rc == nil, err)
 		n64, err := f.ReadFrom(bytes.NewReader(hello))
-		r.rec("ReadFrom", n64, err)
+		r.Record("ReadFrom", n64, err)
 		n64, err = f.WriteTo(io.Discard)
-		r.rec("WriteTo", n64, err)
+		r.Record("WriteTo", n64, err)
 	}})
 }
 
@@ -883,18 +690,18 @@ func TestDiffNilFile(t *testing.T) {
 func TestDiffDeadlines(t *testing.T) {
 	runDiff(t, diffCase{name: "Deadlines", setup: func(t *testing.T, dir string) {
 		mustWrite(t, dir, "f", hello)
-	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	}, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range []time.Time{{}, time.Now(), time.Now().Add(time.Hour)} {
-			r.rec("SetDeadline", f.SetDeadline(d))
-			r.rec("SetReadDeadline", f.SetReadDeadline(d))
-			r.rec("SetWriteDeadline", f.SetWriteDeadline(d))
+			r.Record("SetDeadline", f.SetDeadline(d))
+			r.Record("SetReadDeadline", f.SetReadDeadline(d))
+			r.Record("SetWriteDeadline", f.SetWriteDeadline(d))
 		}
 		f.Close()
-		r.rec("SetDeadline closed", f.SetDeadline(time.Now()))
+		r.Record("SetDeadline closed", f.SetDeadline(time.Now()))
 	}})
 	// The values themselves, not just their descriptions.
 	f, err := ourImpl.openFile(filepath.Join(t.TempDir(), "f"), os.O_RDWR|os.O_CREATE, 0o644)
@@ -919,43 +726,43 @@ func TestDiffDeadlines(t *testing.T) {
 func TestDiffMetadata(t *testing.T) {
 	runDiff(t, diffCase{name: "Metadata", setup: func(t *testing.T, dir string) {
 		mustWrite(t, dir, "f", hello)
-	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	}, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer f.Close()
 		fi, err := f.Stat()
-		r.rec("Stat", fi, err)
-		r.rec("Chmod", f.Chmod(0o640|fs.ModeSticky))
+		r.Record("Stat", fi, err)
+		r.Record("Chmod", f.Chmod(0o640|fs.ModeSticky))
 		fi, err = f.Stat()
-		r.rec("Stat", fi, err)
-		r.rec("Chmod setuid", f.Chmod(0o700|fs.ModeSetuid|fs.ModeDir))
+		r.Record("Stat", fi, err)
+		r.Record("Chmod setuid", f.Chmod(0o700|fs.ModeSetuid|fs.ModeDir))
 		fi, err = f.Stat()
-		r.rec("Stat", fi, err)
-		r.rec("Chown self", f.Chown(os.Getuid(), os.Getgid()))
-		r.rec("Chown -1", f.Chown(-1, -1))
-		r.rec("Truncate 5", f.Truncate(5))
+		r.Record("Stat", fi, err)
+		r.Record("Chown self", f.Chown(os.Getuid(), os.Getgid()))
+		r.Record("Chown -1", f.Chown(-1, -1))
+		r.Record("Truncate 5", f.Truncate(5))
 		off, err := f.Seek(0, io.SeekCurrent)
-		r.rec("offset", off, err)
-		r.rec("Truncate 20", f.Truncate(20))
-		r.rec("Truncate -1", f.Truncate(-1))
+		r.Record("offset", off, err)
+		r.Record("Truncate 20", f.Truncate(20))
+		r.Record("Truncate -1", f.Truncate(-1))
 		fi, err = f.Stat()
-		r.rec("Stat", fi, err)
-		r.rec("Sync", f.Sync())
-		r.rec("Chdir on file", f.Chdir())
+		r.Record("Stat", fi, err)
+		r.Record("Sync", f.Sync())
+		r.Record("Chdir on file", f.Chdir())
 	}})
 	runDiff(t, diffCase{name: "StatNames", setup: func(t *testing.T, dir string) {
 		os.Mkdir(filepath.Join(dir, "d"), 0o755)
-	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	}, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		for _, name := range []string{filepath.Join(dir, "d"), filepath.Join(dir, "d") + "/", filepath.Join(dir, "d") + "/.", dir + "//d//"} {
 			f, err := x.openFile(name, os.O_RDONLY, 0)
 			if err != nil {
-				r.rec("open", err)
+				r.Record("open", err)
 				continue
 			}
 			fi, err := f.Stat()
-			r.rec("Stat", f.Name(), fi, err)
+			r.Record("Stat", f.Name(), fi, err)
 			f.Close()
 		}
 	}})
@@ -967,21 +774,21 @@ func TestDiffChdir(t *testing.T) {
 	runDiff(t, diffCase{name: "Chdir", setup: func(t *testing.T, dir string) {
 		os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 		mustWrite(t, filepath.Join(dir, "sub"), "inside", hello)
-	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	}, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "sub"), os.O_RDONLY, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.rec("Chdir", f.Chdir())
+		r.Record("Chdir", f.Chdir())
 		data, err := os.ReadFile("inside")
-		r.rec("read relative", data, err)
+		r.Record("read relative", data, err)
 		wd, err := os.Getwd()
-		r.rec("Getwd", wd, err)
+		r.Record("Getwd", wd, err)
 		f.Close()
 		g, err := x.openFile("inside", os.O_RDONLY, 0)
-		r.rec("open relative", err)
+		r.Record("open relative", err)
 		if err == nil {
-			r.rec("relative Name", g.Name())
+			r.Record("relative Name", g.Name())
 			g.Close()
 		}
 	}})
@@ -1008,93 +815,93 @@ func TestDiffReadDir(t *testing.T) {
 		}
 		return f
 	}
-	runDiff(t, diffCase{name: "ReadDirN", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "ReadDirN", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f := open(t, x, filepath.Join(dir, "d"))
 		defer f.Close()
 		for {
 			des, err := f.ReadDir(7)
-			r.rec("ReadDir(7)", des, err)
+			r.Record("ReadDir(7)", des, err)
 			if err != nil {
 				break
 			}
 		}
 		des, err := f.ReadDir(7)
-		r.rec("ReadDir(7) again", des, err)
+		r.Record("ReadDir(7) again", des, err)
 		des, err = f.ReadDir(-1)
-		r.rec("ReadDir(-1) at end", des, err)
+		r.Record("ReadDir(-1) at end", des, err)
 		off, err := f.Seek(0, io.SeekStart)
-		r.rec("Seek(0,0)", off, err)
+		r.Record("Seek(0,0)", off, err)
 		des, err = f.ReadDir(0)
-		r.rec("ReadDir(0) after rewind", des, err)
+		r.Record("ReadDir(0) after rewind", des, err)
 		for _, de := range des {
 			fi, err := de.Info()
-			r.rec("Info", de.Name(), de.IsDir(), de.Type(), fi, err)
-			r.rec("String", de.(interface{ String() string }).String())
+			r.Record("Info", de.Name(), de.IsDir(), de.Type(), fi, err)
+			r.Record("String", de.(interface{ String() string }).String())
 		}
 	}})
-	runDiff(t, diffCase{name: "Readdir", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "Readdir", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f := open(t, x, filepath.Join(dir, "d"))
 		defer f.Close()
 		fis, err := f.Readdir(100)
-		r.rec("Readdir(100)", fis, err)
+		r.Record("Readdir(100)", fis, err)
 		fis, err = f.Readdir(-1)
-		r.rec("Readdir(-1)", fis, err)
+		r.Record("Readdir(-1)", fis, err)
 		fis, err = f.Readdir(1)
-		r.rec("Readdir(1) at end", fis, err)
+		r.Record("Readdir(1) at end", fis, err)
 		off, err := f.Seek(0, io.SeekStart)
-		r.rec("Seek(0,0)", off, err)
+		r.Record("Seek(0,0)", off, err)
 		names, err := f.Readdirnames(3)
-		r.rec("Readdirnames(3)", names, err)
+		r.Record("Readdirnames(3)", names, err)
 		names, err = f.Readdirnames(0)
-		r.rec("Readdirnames(0)", names, err)
+		r.Record("Readdirnames(0)", names, err)
 		names, err = f.Readdirnames(2)
-		r.rec("Readdirnames(2) at end", names, err)
+		r.Record("Readdirnames(2) at end", names, err)
 		off, err = f.Seek(0, io.SeekStart)
-		r.rec("Seek(0,0)", off, err)
+		r.Record("Seek(0,0)", off, err)
 		fis, err = f.Readdir(0)
-		r.rec("Readdir(0) after rewind", fis, err)
+		r.Record("Readdir(0) after rewind", fis, err)
 		for _, fi := range fis {
-			r.rec("info", fi.Name(), fi.Mode(), fi.Size(), fi.IsDir(), testkit.OracleTime(fi.ModTime()).UnixNano(), statT(fi))
+			r.Record("info", fi.Name(), fi.Mode(), fi.Size(), fi.IsDir(), testkit.OracleTime(fi.ModTime()).UnixNano(), statT(fi))
 		}
 	}})
-	runDiff(t, diffCase{name: "Empty", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "Empty", shared: true, setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f := open(t, x, filepath.Join(dir, "empty"))
 		defer f.Close()
 		des, err := f.ReadDir(-1)
-		r.rec("ReadDir(-1)", des, err)
+		r.Record("ReadDir(-1)", des, err)
 		des, err = f.ReadDir(1)
-		r.rec("ReadDir(1)", des, err)
+		r.Record("ReadDir(1)", des, err)
 		fis, err := f.Readdir(0)
-		r.rec("Readdir(0)", fis, err)
+		r.Record("Readdir(0)", fis, err)
 		names, err := f.Readdirnames(-1)
-		r.rec("Readdirnames(-1)", names, err)
+		r.Record("Readdirnames(-1)", names, err)
 		names, err = f.Readdirnames(1)
-		r.rec("Readdirnames(1)", names, err)
+		r.Record("Readdirnames(1)", names, err)
 	}})
-	runDiff(t, diffCase{name: "NotDir", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "NotDir", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f := open(t, x, filepath.Join(dir, "f"))
 		defer f.Close()
 		des, err := f.ReadDir(-1)
-		r.rec("ReadDir(-1)", des, err)
+		r.Record("ReadDir(-1)", des, err)
 		des, err = f.ReadDir(1)
-		r.rec("ReadDir(1)", des, err)
+		r.Record("ReadDir(1)", des, err)
 		fis, err := f.Readdir(0)
-		r.rec("Readdir(0)", fis, err)
+		r.Record("Readdir(0)", fis, err)
 		names, err := f.Readdirnames(1)
-		r.rec("Readdirnames(1)", names, err)
+		r.Record("Readdirnames(1)", names, err)
 	}})
 	runDiff(t, diffCase{name: "Removed", setup: func(t *testing.T, dir string) {
 		os.Mkdir(filepath.Join(dir, "gone"), 0o755)
 		mustWrite(t, filepath.Join(dir, "gone"), "a", hello)
-	}, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	}, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f := open(t, x, filepath.Join(dir, "gone"))
 		defer f.Close()
 		os.Remove(filepath.Join(dir, "gone", "a"))
 		os.Remove(filepath.Join(dir, "gone"))
 		des, err := f.ReadDir(-1)
-		r.rec("ReadDir(-1) of removed dir", des, err)
+		r.Record("ReadDir(-1) of removed dir", des, err)
 		des, err = f.ReadDir(1)
-		r.rec("ReadDir(1) of removed dir", des, err)
+		r.Record("ReadDir(1) of removed dir", des, err)
 	}})
 }
 
@@ -1193,7 +1000,7 @@ func TestDiffCopy(t *testing.T) {
 		{"osFile", func(x *impl, p string, flag int) (fileLike, error) { return osImpl.openFile(p, flag, 0o644) }},
 	}
 	for _, pt := range partners {
-		runDiff(t, diffCase{name: "ReadFrom/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		runDiff(t, diffCase{name: "ReadFrom/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			dst, err := x.openFile(filepath.Join(dir, "dst"), os.O_RDWR, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -1207,32 +1014,32 @@ func TestDiffCopy(t *testing.T) {
 			defer src.Close()
 			src.Seek(5, io.SeekStart)
 			n, err := dst.ReadFrom(src)
-			r.rec("ReadFrom(file)", n, err)
-			r.rec("offsets", offset(dst), offset(src))
+			r.Record("ReadFrom(file)", n, err)
+			r.Record("offsets", offset(dst), offset(src))
 			n, err = dst.ReadFrom(src)
-			r.rec("ReadFrom(file at EOF)", n, err)
+			r.Record("ReadFrom(file at EOF)", n, err)
 			src.Seek(100, io.SeekStart)
 			lr := &io.LimitedReader{R: src, N: 1000}
 			n, err = dst.ReadFrom(lr)
-			r.rec("ReadFrom(LimitedReader)", n, err, lr.N)
-			r.rec("offsets", offset(dst), offset(src))
+			r.Record("ReadFrom(LimitedReader)", n, err, lr.N)
+			r.Record("offsets", offset(dst), offset(src))
 			lr = &io.LimitedReader{R: src, N: 0}
 			n, err = dst.ReadFrom(lr)
-			r.rec("ReadFrom(LimitedReader N=0)", n, err, lr.N)
+			r.Record("ReadFrom(LimitedReader N=0)", n, err, lr.N)
 			lr = &io.LimitedReader{R: src, N: -5}
 			n, err = dst.ReadFrom(lr)
-			r.rec("ReadFrom(LimitedReader N<0)", n, err, lr.N)
+			r.Record("ReadFrom(LimitedReader N<0)", n, err, lr.N)
 			src.Seek(int64(len(big))-10, io.SeekStart)
 			lr = &io.LimitedReader{R: src, N: 1000}
 			n, err = dst.ReadFrom(lr)
-			r.rec("ReadFrom(LimitedReader past EOF)", n, err, lr.N)
+			r.Record("ReadFrom(LimitedReader past EOF)", n, err, lr.N)
 			n, err = dst.ReadFrom(bytes.NewReader(hello))
-			r.rec("ReadFrom(bytes.Reader)", n, err)
+			r.Record("ReadFrom(bytes.Reader)", n, err)
 			n, err = dst.ReadFrom(io.LimitReader(bytes.NewReader(big), 70000))
-			r.rec("ReadFrom(LimitedReader of bytes)", n, err)
-			r.rec("offsets", offset(dst), offset(src))
+			r.Record("ReadFrom(LimitedReader of bytes)", n, err)
+			r.Record("offsets", offset(dst), offset(src))
 		}})
-		runDiff(t, diffCase{name: "ReadFromErrors/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		runDiff(t, diffCase{name: "ReadFromErrors/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			ro, err := x.openFile(filepath.Join(dir, "dst"), os.O_RDONLY, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -1244,9 +1051,9 @@ func TestDiffCopy(t *testing.T) {
 			}
 			defer src.Close()
 			n, err := ro.ReadFrom(src)
-			r.rec("read-only.ReadFrom(file)", n, err, offset(src))
+			r.Record("read-only.ReadFrom(file)", n, err, offset(src))
 			n, err = ro.ReadFrom(bytes.NewReader(hello))
-			r.rec("read-only.ReadFrom(bytes)", n, err)
+			r.Record("read-only.ReadFrom(bytes)", n, err)
 			wo, err := pt.open(x, filepath.Join(dir, "small"), os.O_WRONLY)
 			if err != nil {
 				t.Fatal(err)
@@ -1258,7 +1065,7 @@ func TestDiffCopy(t *testing.T) {
 			}
 			defer dst.Close()
 			n, err = dst.ReadFrom(wo)
-			r.rec("ReadFrom(write-only)", n, err)
+			r.Record("ReadFrom(write-only)", n, err)
 			app, err := x.openFile(filepath.Join(dir, "app"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 			if err != nil {
 				t.Fatal(err)
@@ -1266,22 +1073,22 @@ func TestDiffCopy(t *testing.T) {
 			defer app.Close()
 			src.Seek(0, io.SeekStart)
 			n, err = app.ReadFrom(io.LimitReader(src, 5000))
-			r.rec("append.ReadFrom(LimitedReader)", n, err, offset(src))
+			r.Record("append.ReadFrom(LimitedReader)", n, err, offset(src))
 			d, err := pt.open(x, dir, os.O_RDONLY)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer d.Close()
 			n, err = dst.ReadFrom(d)
-			r.rec("ReadFrom(directory)", n, err)
+			r.Record("ReadFrom(directory)", n, err)
 			var nilPartner = osImpl.nilFile
 			if pt.name == "same" {
 				nilPartner = x.nilFile
 			}
 			n, err = dst.ReadFrom(nilPartner)
-			r.rec("ReadFrom(nil file)", n, err)
+			r.Record("ReadFrom(nil file)", n, err)
 		}})
-		runDiff(t, diffCase{name: "WriteTo/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+		runDiff(t, diffCase{name: "WriteTo/" + pt.name, setup: setup, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 			src, err := x.openFile(filepath.Join(dir, "src"), os.O_RDONLY, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -1294,13 +1101,13 @@ func TestDiffCopy(t *testing.T) {
 			}
 			defer dst.Close()
 			n, err := src.WriteTo(dst)
-			r.rec("WriteTo(file)", n, err, offset(src), offset(dst))
+			r.Record("WriteTo(file)", n, err, offset(src), offset(dst))
 			n, err = src.WriteTo(dst)
-			r.rec("WriteTo(file) at EOF", n, err)
+			r.Record("WriteTo(file) at EOF", n, err)
 			src.Seek(-100, io.SeekEnd)
 			var bb bytes.Buffer
 			n, err = src.WriteTo(&bb)
-			r.rec("WriteTo(buffer)", n, err, bb.Bytes())
+			r.Record("WriteTo(buffer)", n, err, bb.Bytes())
 			ro, err := pt.open(x, filepath.Join(dir, "small"), os.O_RDONLY)
 			if err != nil {
 				t.Fatal(err)
@@ -1308,21 +1115,21 @@ func TestDiffCopy(t *testing.T) {
 			defer ro.Close()
 			src.Seek(0, io.SeekStart)
 			n, err = src.WriteTo(ro)
-			r.rec("WriteTo(read-only)", n, err, offset(src))
+			r.Record("WriteTo(read-only)", n, err, offset(src))
 			wo, err := x.openFile(filepath.Join(dir, "small"), os.O_WRONLY, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer wo.Close()
 			n, err = wo.WriteTo(&bb)
-			r.rec("write-only.WriteTo", n, err)
+			r.Record("write-only.WriteTo", n, err)
 			d, err := x.openFile(dir, os.O_RDONLY, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer d.Close()
 			n, err = d.WriteTo(dst)
-			r.rec("directory.WriteTo(file)", n, err)
+			r.Record("directory.WriteTo(file)", n, err)
 		}})
 	}
 }
@@ -1337,50 +1144,50 @@ func offset(f fileLike) any {
 
 // TestDiffNewFile wraps descriptors with NewFile.
 func TestDiffNewFile(t *testing.T) {
-	runDiff(t, diffCase{name: "NewFile", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *recorder) {
-		r.rec("NewFile(-1) is nil", x.newFile(^uintptr(0), "neg") == nil)
+	runDiff(t, diffCase{name: "NewFile", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
+		r.Record("NewFile(-1) is nil", x.newFile(^uintptr(0), "neg") == nil)
 		fd, err := unix.Open(filepath.Join(dir, "f"), unix.O_RDWR|unix.O_APPEND|unix.O_CLOEXEC, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f := x.newFile(uintptr(fd), "given-name")
-		r.rec("Name", f.Name())
-		r.rec("Fd", f.Fd() == uintptr(fd))
+		r.Record("Name", f.Name())
+		r.Record("Fd", f.Fd() == uintptr(fd))
 		n, err := f.WriteAt([]byte("x"), 0)
-		r.rec("WriteAt on O_APPEND fd", n, err)
+		r.Record("WriteAt on O_APPEND fd", n, err)
 		n, err = f.Write([]byte("tail"))
-		r.rec("Write", n, err)
+		r.Record("Write", n, err)
 		buf := make([]byte, 32)
 		n, err = f.ReadAt(buf, 0)
-		r.rec("ReadAt", n, err, buf[:n])
+		r.Record("ReadAt", n, err, buf[:n])
 		fi, err := f.Stat()
-		r.rec("Stat", fi, err)
-		r.rec("Close", f.Close())
-		r.rec("fd closed", unix.Close(fd))
+		r.Record("Stat", fi, err)
+		r.Record("Close", f.Close())
+		r.Record("fd closed", unix.Close(fd))
 	}})
 }
 
 // TestSyscallConn checks that the raw connection lends the file's own
 // descriptor and that os and uringfs agree on the callbacks' results.
 func TestSyscallConn(t *testing.T) {
-	runDiff(t, diffCase{name: "SyscallConn", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "SyscallConn", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDONLY, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer f.Close()
 		rc, err := f.SyscallConn()
-		r.rec("SyscallConn", err)
+		r.Record("SyscallConn", err)
 		var st unix.Stat_t
 		var got uintptr
 		err = rc.Control(func(fd uintptr) { got = fd; unix.Fstat(int(fd), &st) })
-		r.rec("Control", err, got == f.Fd(), st.Size)
+		r.Record("Control", err, got == f.Fd(), st.Size)
 		err = rc.Read(func(fd uintptr) bool { return true })
-		r.rec("Read(true)", err)
+		r.Record("Read(true)", err)
 		err = rc.Write(func(fd uintptr) bool { return true })
-		r.rec("Write(true)", err)
+		r.Record("Write(true)", err)
 		err = rc.Read(func(fd uintptr) bool { return false })
-		r.rec("Read(false)", err)
+		r.Record("Read(false)", err)
 	}})
 }
 
@@ -1454,9 +1261,9 @@ func TestODirect(t *testing.T) {
 		}
 		return b[off : off+n]
 	}
-	runDiff(t, diffCase{name: "ODirect", run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "ODirect", run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "d"), os.O_RDWR|os.O_CREATE|syscall.O_DIRECT, 0o644)
-		r.rec("open", err)
+		r.Record("open", err)
 		if err != nil {
 			return
 		}
@@ -1466,18 +1273,18 @@ func TestODirect(t *testing.T) {
 			w[i] = byte(i * 7)
 		}
 		n, err := f.WriteAt(w, block)
-		r.rec("WriteAt aligned", n, err)
+		r.Record("WriteAt aligned", n, err)
 		n, err = f.Write(w[:block])
-		r.rec("Write aligned", n, err)
+		r.Record("Write aligned", n, err)
 		buf := aligned(4 * block)
 		n, err = f.ReadAt(buf, 0)
-		r.rec("ReadAt past EOF", n, err, byteSum(buf[:n]))
+		r.Record("ReadAt past EOF", n, err, byteSum(buf[:n]))
 		n, err = f.ReadAt(buf[:block], block)
-		r.rec("ReadAt aligned", n, err, byteSum(buf[:n]))
+		r.Record("ReadAt aligned", n, err, byteSum(buf[:n]))
 		n, err = f.ReadAt(buf[1:block+1], 0)
-		r.rec("ReadAt misaligned buffer", n, err)
+		r.Record("ReadAt misaligned buffer", n, err)
 		n, err = f.WriteAt(w[:100], 0)
-		r.rec("WriteAt short length", n, err)
+		r.Record("WriteAt short length", n, err)
 	}})
 }
 
@@ -1496,18 +1303,18 @@ func TestHugeReadAt(t *testing.T) {
 	dir := t.TempDir()
 	mustWrite(t, dir, "f", hello)
 	buf := make([]byte, 1<<30+10) // pages are touched only where data lands
-	runDiff(t, diffCase{name: "Huge", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "Huge", setup: func(t *testing.T, dir string) { mustWrite(t, dir, "f", hello) }, run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer f.Close()
 		n, err := f.ReadAt(buf, 0)
-		r.rec("ReadAt 1GiB+10", n, err, buf[:n])
+		r.Record("ReadAt 1GiB+10", n, err, buf[:n])
 		n, err = f.Read(buf)
-		r.rec("Read 1GiB+10", n, err, buf[:n])
+		r.Record("Read 1GiB+10", n, err, buf[:n])
 		n, err = f.ReadAt(buf, 1<<40)
-		r.rec("ReadAt far past EOF", n, err)
+		r.Record("ReadAt far past EOF", n, err)
 	}})
 }
 
@@ -1613,7 +1420,7 @@ func TestDiffStatFuncs(t *testing.T) {
 			want, err1 := fn.os(p)
 			got, err2 := fn.ours(p)
 			if err1 != nil || err2 != nil {
-				if w, g := describeErr(err1, dir), describeErr(err2, dir); w != g {
+				if w, g := testkit.FormatError(err1, dir), testkit.FormatError(err2, dir); w != g {
 					t.Errorf("%s(%q):\n    os:      %s\n    uringfs: %s", fn.op, name, w, g)
 				}
 				continue
@@ -1631,7 +1438,7 @@ func TestDiffShortWrite(t *testing.T) {
 	if err := unix.Getrlimit(unix.RLIMIT_FSIZE, &old); err != nil {
 		t.Skip(err)
 	}
-	runDiff(t, diffCase{name: "FSIZE", run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "FSIZE", run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		f, err := x.openFile(filepath.Join(dir, "f"), os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
 			t.Fatal(err)
@@ -1655,14 +1462,14 @@ func TestDiffShortWrite(t *testing.T) {
 			n2, err2 := f.Write([]byte("more"))
 			n4, err4 := f.WriteString("s")
 			n5, err5 := f.ReadFrom(bytes.NewReader(hello))
-			r.rec("Write across the limit", n, err)
-			r.rec("Write at the limit", n2, err2)
-			r.rec("WriteString at the limit", n4, err4)
-			r.rec("ReadFrom at the limit", n5, err5)
+			r.Record("Write across the limit", n, err)
+			r.Record("Write at the limit", n2, err2)
+			r.Record("WriteString at the limit", n4, err4)
+			r.Record("ReadFrom at the limit", n5, err5)
 		}
 		unix.Setrlimit(unix.RLIMIT_FSIZE, &old)
-		r.rec("WriteAt across the limit", n3, err3)
-		r.rec("WriteAt at the limit", n6, err6)
+		r.Record("WriteAt across the limit", n3, err3)
+		r.Record("WriteAt at the limit", n6, err6)
 	}})
 }
 
@@ -1671,7 +1478,7 @@ func TestDiffShortWrite(t *testing.T) {
 // EAGAIN, and Close wakes a waiting Read with os.ErrClosed.
 func TestDiffNonblockingPipe(t *testing.T) {
 	testkit.Deadline(t, hangDeadline)
-	runDiff(t, diffCase{name: "Nonblocking", run: func(t *testing.T, x *impl, dir string, r *recorder) {
+	runDiff(t, diffCase{name: "Nonblocking", run: func(t *testing.T, x *impl, dir string, r *testkit.Recorder) {
 		var p [2]int
 		if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
 			t.Fatal(err)
@@ -1694,8 +1501,8 @@ func TestDiffNonblockingPipe(t *testing.T) {
 			got <- all
 		}()
 		n, err := wf.Write(big)
-		r.rec("Write 1 MB into a non-blocking pipe", n, err)
-		r.rec("reader got it all", bytes.Equal(<-got, big))
+		r.Record("Write 1 MB into a non-blocking pipe", n, err)
+		r.Record("reader got it all", bytes.Equal(<-got, big))
 		// A Read waits for data.
 		go func() {
 			time.Sleep(20 * time.Millisecond) // only makes the Read wait; not an assertion
@@ -1703,7 +1510,7 @@ func TestDiffNonblockingPipe(t *testing.T) {
 		}()
 		buf := make([]byte, 10)
 		n, err = rf.Read(buf)
-		r.rec("Read waits for data", n, err, buf[:n])
+		r.Record("Read waits for data", n, err, buf[:n])
 		// Close wakes a waiting Read.
 		done := make(chan error, 1)
 		go func() {
@@ -1711,10 +1518,10 @@ func TestDiffNonblockingPipe(t *testing.T) {
 			done <- err
 		}()
 		time.Sleep(20 * time.Millisecond) // lets the Read start waiting; not an assertion
-		r.rec("Close", rf.Close())
+		r.Record("Close", rf.Close())
 		select {
 		case err := <-done:
-			r.rec("waiting Read after Close", err)
+			r.Record("waiting Read after Close", err)
 		case <-time.After(30 * time.Second):
 			t.Fatal("Close did not wake a Read waiting on a non-blocking pipe")
 		}

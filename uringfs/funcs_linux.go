@@ -415,6 +415,12 @@ func ReadDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readDirSorted(f)
+}
+
+// readDirSorted reads all of the open directory f, closes it and returns the
+// entries sorted by name: the part of ReadDir that Root.FS's ReadDir shares.
+func readDirSorted(f *File) ([]fs.DirEntry, error) {
 	defer f.Close()
 	entries, err := f.ReadDir(-1)
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -183,10 +184,10 @@ func FuzzReadWriteAt(f *testing.F) {
 			defer fl.Close()
 			var lines []string
 			n, err := fl.WriteAt(data, woff)
-			lines = append(lines, fmt.Sprintf("WriteAt(%d, %d) = %d %s", wlen, woff, n, describeErr(err, d)))
+			lines = append(lines, fmt.Sprintf("WriteAt(%d, %d) = %d %s", wlen, woff, n, testkit.FormatError(err, d)))
 			buf := make([]byte, rlen)
 			n, err = fl.ReadAt(buf, roff)
-			lines = append(lines, fmt.Sprintf("ReadAt(%d, %d) = %d %x %s", rlen, roff, n, fuzzSum(buf[:max(n, 0)]), describeErr(err, d)))
+			lines = append(lines, fmt.Sprintf("ReadAt(%d, %d) = %d %x %s", rlen, roff, n, fuzzSum(buf[:max(n, 0)]), testkit.FormatError(err, d)))
 			st, err := os.Stat(p)
 			if err != nil {
 				t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // FuzzOps decodes its input into a sequence of file operations and applies
@@ -30,7 +32,7 @@ func FuzzOps(f *testing.F) {
 			data = data[:512]
 		}
 		base := t.TempDir()
-		var recs [2]*recorder
+		var recs [2]*testkit.Recorder
 		var dirs [2]string
 		for i, x := range []*impl{osImpl, ourImpl} {
 			dir := filepath.Join(base, x.name)
@@ -38,23 +40,16 @@ func FuzzOps(f *testing.F) {
 				t.Fatal(err)
 			}
 			dirs[i] = dir
-			recs[i] = &recorder{dir: dir}
+			recs[i] = testkit.NewRecorder(dir)
 			runOps(t, x, filepath.Join(dir, "f"), data, recs[i])
 		}
-		for i := range recs[0].lines {
-			if i >= len(recs[1].lines) || recs[0].lines[i] != recs[1].lines[i] {
-				var got string
-				if i < len(recs[1].lines) {
-					got = recs[1].lines[i]
-				}
-				t.Fatalf("op %d differs (input %x):\n    os:      %s\n    uringfs: %s\nearlier ops:\n    %s",
-					i, data, recs[0].lines[i], got, joinLines(recs[0].lines[:i]))
-			}
+		if ms := testkit.Mismatches(recs[0].Steps(), recs[1].Steps()); len(ms) > 0 {
+			i := ms[0].Index
+			t.Fatalf("input %x: %s\nearlier ops:\n    %s", data, ms[0].Describe("os", "uringfs"),
+				joinLines(recs[0].Lines()[:min(i, len(recs[0].Steps()))]))
 		}
-		a, errA := os.ReadFile(filepath.Join(dirs[0], "f"))
-		b, errB := os.ReadFile(filepath.Join(dirs[1], "f"))
-		if !bytes.Equal(a, b) || (errA == nil) != (errB == nil) {
-			t.Fatalf("final contents differ (input %x):\n    os:      %d bytes, %v\n    uringfs: %d bytes, %v", data, len(a), errA, len(b), errB)
+		if d := testkit.Snapshot(dirs[0], nil).Diff(testkit.Snapshot(dirs[1], nil), "os", "uringfs"); d != "" {
+			t.Fatalf("final files differ (input %x):\n%s", data, d)
 		}
 	})
 }
@@ -99,7 +94,7 @@ var reopenFlags = []int{
 }
 
 // runOps applies the ops in data to the file at p through x.
-func runOps(t *testing.T, x *impl, p string, data []byte, r *recorder) {
+func runOps(t *testing.T, x *impl, p string, data []byte, r *testkit.Recorder) {
 	f, err := x.openFile(p, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -120,49 +115,49 @@ func runOps(t *testing.T, x *impl, p string, data []byte, r *recorder) {
 		case 0: // Write
 			n := int(in.byte())
 			m, err := f.Write(pattern(n, byte(step)))
-			r.rec(label+"Write", n, m, err)
+			r.Record(label+"Write", n, m, err)
 		case 1: // WriteAt
 			off, n := in.u16(), int(in.byte())
 			m, err := f.WriteAt(pattern(n, byte(step)), int64(off))
-			r.rec(label+"WriteAt", off, n, m, err)
+			r.Record(label+"WriteAt", off, n, m, err)
 		case 2: // Read
 			buf := make([]byte, in.byte())
 			m, err := f.Read(buf)
-			r.rec(label+"Read", len(buf), m, err, buf[:m])
+			r.Record(label+"Read", len(buf), m, err, buf[:m])
 		case 3: // ReadAt, sometimes at a negative offset
 			off := in.s16()
 			buf := make([]byte, in.byte())
 			m, err := f.ReadAt(buf, off)
-			r.rec(label+"ReadAt", off, len(buf), m, err, buf[:m])
+			r.Record(label+"ReadAt", off, len(buf), m, err, buf[:m])
 		case 4: // Seek with any whence, valid or not
 			off, whence := in.s16(), int(in.byte()%6)
 			if whence == 5 {
 				whence = 42
 			}
 			ret, err := f.Seek(off, whence)
-			r.rec(label+"Seek", off, whence, ret, err)
+			r.Record(label+"Seek", off, whence, ret, err)
 		case 5: // Truncate, sometimes negative
 			size := in.s16()
-			r.rec(label+"Truncate", size, f.Truncate(size))
+			r.Record(label+"Truncate", size, f.Truncate(size))
 		case 6: // Stat size
 			fi, err := f.Stat()
 			if err != nil {
-				r.rec(label+"Stat", err)
+				r.Record(label+"Stat", err)
 			} else {
-				r.rec(label+"Stat", fi.Size(), fi.Mode(), fi.Name())
+				r.Record(label+"Stat", fi.Size(), fi.Mode(), fi.Name())
 			}
 		case 7: // Close and reopen with other flags
-			r.rec(label+"Close", f.Close())
+			r.Record(label+"Close", f.Close())
 			flag := reopenFlags[int(in.byte())%len(reopenFlags)]
 			g, err := x.openFile(p, flag, 0o644)
-			r.rec(label+"Reopen", flag, err)
+			r.Record(label+"Reopen", flag, err)
 			if err == nil {
 				f = g
 			}
 		case 8: // WriteString
 			n := int(in.byte())
 			m, err := f.WriteString(string(pattern(n, 'a')))
-			r.rec(label+"WriteString", n, m, err)
+			r.Record(label+"WriteString", n, m, err)
 		case 9: // ReadFrom a bytes.Reader, limited or not
 			n := int(in.byte())
 			var src io.Reader = bytes.NewReader(pattern(n, byte(step)))
@@ -170,11 +165,11 @@ func runOps(t *testing.T, x *impl, p string, data []byte, r *recorder) {
 				src = io.LimitReader(src, lim)
 			}
 			m, err := f.ReadFrom(src)
-			r.rec(label+"ReadFrom", n, m, err)
+			r.Record(label+"ReadFrom", n, m, err)
 		case 10: // Sync
-			r.rec(label+"Sync", f.Sync())
+			r.Record(label+"Sync", f.Sync())
 		case 11: // Close, leaving the file closed for what follows
-			r.rec(label+"Close", f.Close())
+			r.Record(label+"Close", f.Close())
 		}
 	}
 }

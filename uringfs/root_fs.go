@@ -5,8 +5,6 @@ package uringfs
 import (
 	"io/fs"
 	"os"
-	"slices"
-	"strings"
 )
 
 // FS returns the tree beneath the root as an fs.FS, like os.Root.FS. It
@@ -42,10 +40,7 @@ func (rfs *rootFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	entries, err := f.ReadDir(-1)
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	return entries, err
+	return readDirSorted(f)
 }
 
 func (rfs *rootFS) ReadFile(name string) ([]byte, error) {

@@ -87,16 +87,35 @@ func modeFromUnix(m uint32) fs.FileMode {
 	case unix.S_IFSOCK:
 		mode |= fs.ModeSocket
 	}
-	if m&unix.S_ISGID != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&unix.S_ISUID != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&unix.S_ISVTX != 0 {
-		mode |= fs.ModeSticky
+	for _, b := range specialBits {
+		if m&b.unix != 0 {
+			mode |= b.fs
+		}
 	}
 	return mode
+}
+
+// syscallMode turns Go's portable mode bits into open(2)'s: the inverse of
+// modeFromUnix for the bits a mode argument can carry.
+func syscallMode(i fs.FileMode) uint32 {
+	o := uint32(i.Perm())
+	for _, b := range specialBits {
+		if i&b.fs != 0 {
+			o |= b.unix
+		}
+	}
+	return o
+}
+
+// specialBits pairs Go's setuid, setgid and sticky bits with st_mode's, for
+// the conversions both ways.
+var specialBits = [...]struct {
+	fs   fs.FileMode
+	unix uint32
+}{
+	{fs.ModeSetuid, unix.S_ISUID},
+	{fs.ModeSetgid, unix.S_ISGID},
+	{fs.ModeSticky, unix.S_ISVTX},
 }
 
 // basename is the last element of a slash-separated name, trailing slashes

@@ -331,11 +331,6 @@ func (op *Op) syscall() (int, error) {
 	return 0, unix.EINVAL
 }
 
-// do runs a single op built by one of the typed methods.
-func (l *Loop) do(ctx context.Context, op *Op) error {
-	return l.Do(ctx, op)
-}
-
 // Nop runs IORING_OP_NOP: a round trip through the loop.
 func (l *Loop) Nop(ctx context.Context) error {
 	op := getOp(ring.OpNop)
@@ -344,7 +339,7 @@ func (l *Loop) Nop(ctx context.Context) error {
 }
 
 func (l *Loop) result(ctx context.Context, op *Op) (int, error) {
-	if err := l.do(ctx, op); err != nil {
+	if err := l.Do(ctx, op); err != nil {
 		return 0, err
 	}
 	if op.Res == -int32(unix.EAGAIN) && isTransfer(op.Code) && op.Off >= 0 {
