@@ -174,6 +174,29 @@ func fileCalls(r *recorder, f File) {
 	r.rec("WriteTo", n64, err)
 }
 
+// parallel runs fn(0) to fn(n-1) each on a goroutine of its own, waits for
+// all of them and returns what they returned, in order. A worker that
+// panics yields "panic: " and the value instead, so that the scenario still
+// records what the other workers saw.
+func parallel(n int, fn func(i int) string) []string {
+	out := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					out[i] = fmt.Sprint("panic: ", v)
+				}
+			}()
+			out[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 func pattern(seed uint64, n int) []byte {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	b := make([]byte, n)
@@ -590,53 +613,27 @@ var fileScenarios = []scenario[FileSystem]{
 		const workers, region, chunk = 16, 64 << 10, 16 << 10
 		f := openFile(r, x, "c", os.O_RDWR|os.O_CREATE, 0o644)
 		r.rec("Truncate", f.Truncate(workers*region))
-		type res struct {
-			writes []string
-			read   string
-		}
-		results := make([]res, workers)
-		var wg sync.WaitGroup
+		writes := make([][]string, workers)
+		read := parallel(workers, func(i int) string {
+			data := pattern(uint64(100+i), region)
+			base := int64(i * region)
+			for off := 0; off < region; off += chunk {
+				n, err := f.WriteAt(data[off:off+chunk], base+int64(off))
+				writes[i] = append(writes[i], r.format(n)+" "+r.format(err))
+			}
+			buf := make([]byte, region)
+			n, err := f.ReadAt(buf, base)
+			return fmt.Sprintf("%d %s match=%v", n, r.format(err), bytes.Equal(buf, data))
+		})
 		for i := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					if v := recover(); v != nil {
-						results[i].read = fmt.Sprint("panic: ", v)
-					}
-				}()
-				data := pattern(uint64(100+i), region)
-				base := int64(i * region)
-				for off := 0; off < region; off += chunk {
-					n, err := f.WriteAt(data[off:off+chunk], base+int64(off))
-					results[i].writes = append(results[i].writes, r.format(n)+" "+r.format(err))
-				}
-				buf := make([]byte, region)
-				n, err := f.ReadAt(buf, base)
-				results[i].read = fmt.Sprintf("%d %s match=%v", n, r.format(err), bytes.Equal(buf, data))
-			}()
-		}
-		wg.Wait()
-		for i, res := range results {
-			r.rec(fmt.Sprintf("worker %d", i), ordered(res.writes), res.read)
+			r.rec(fmt.Sprintf("worker %d", i), ordered(writes[i]), read[i])
 		}
 		// Overlapping readers, some running off the end of the file.
-		reads := make([]string, workers)
-		for i := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					if v := recover(); v != nil {
-						reads[i] = fmt.Sprint("panic: ", v)
-					}
-				}()
-				buf := make([]byte, 3*region)
-				n, err := f.ReadAt(buf, int64(i*region+1000))
-				reads[i] = fmt.Sprintf("%d %s %s", n, r.format(err), digest(buf[:clampN(n, len(buf))]))
-			}()
-		}
-		wg.Wait()
+		reads := parallel(workers, func(i int) string {
+			buf := make([]byte, 3*region)
+			n, err := f.ReadAt(buf, int64(i*region+1000))
+			return fmt.Sprintf("%d %s %s", n, r.format(err), digest(buf[:clampN(n, len(buf))]))
+		})
 		for i, s := range reads {
 			r.rec(fmt.Sprintf("reader %d", i), s)
 		}
@@ -649,58 +646,39 @@ var fileScenarios = []scenario[FileSystem]{
 		var mu sync.Mutex
 		var chunks []string
 		total := 0
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					if v := recover(); v != nil {
-						mu.Lock()
-						chunks = append(chunks, fmt.Sprint("panic: ", v))
-						mu.Unlock()
-					}
-				}()
-				buf := make([]byte, chunk)
-				for {
-					n, err := f.Read(buf)
-					mu.Lock()
-					total += n
-					if n > 0 || err != io.EOF {
-						chunks = append(chunks, fmt.Sprintf("%d %s %s", n, r.format(err), digest(buf[:clampN(n, len(buf))])))
-					}
-					mu.Unlock()
-					if err != nil || n == 0 {
-						return
-					}
+		panics := parallel(workers, func(int) string {
+			buf := make([]byte, chunk)
+			for {
+				n, err := f.Read(buf)
+				mu.Lock()
+				total += n
+				if n > 0 || err != io.EOF {
+					chunks = append(chunks, fmt.Sprintf("%d %s %s", n, r.format(err), digest(buf[:clampN(n, len(buf))])))
 				}
-			}()
+				mu.Unlock()
+				if err != nil || n == 0 {
+					return ""
+				}
+			}
+		})
+		for _, p := range panics {
+			if p != "" {
+				chunks = append(chunks, p)
+			}
 		}
-		wg.Wait()
 		slices.Sort(chunks)
 		r.rec("concurrent Read total", total, len(chunks), digest([]byte(strings.Join(chunks, "\n"))))
 
 		r.unordered("log")
 		a := openFile(r, x, "log", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		errs := make([]string, workers)
-		for i := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					if v := recover(); v != nil {
-						errs[i] = fmt.Sprint("panic: ", v)
-					}
-				}()
-				for j := range 50 {
-					if _, err := a.WriteString(fmt.Sprintf("worker%02d line%03d\n", i, j)); err != nil {
-						errs[i] = r.format(err)
-						return
-					}
+		errs := parallel(workers, func(i int) string {
+			for j := range 50 {
+				if _, err := a.WriteString(fmt.Sprintf("worker%02d line%03d\n", i, j)); err != nil {
+					return r.format(err)
 				}
-			}()
-		}
-		wg.Wait()
+			}
+			return ""
+		})
 		r.rec("append errors", ordered(errs))
 		b, err := os.ReadFile(pth(r, "log"))
 		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
