@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,11 +26,14 @@ import (
 // result and error, the directory replaced by $ROOT) and the trees left
 // behind to be identical.
 
-// rfsRec is one run's transcript.
+// rfsRec is one run's transcript (see testkit.Recorder), in which root
+// reads $DIR.
 type rfsRec struct {
-	root  string
-	lines []string
+	*testkit.Recorder
+	root string
 }
+
+func newRfsRec(root string) *rfsRec { return &rfsRec{testkit.NewRecorder(root), root} }
 
 // fix creates a fixture file with os, the same on both sides.
 func (r *rfsRec) fix(name, data string) {
@@ -41,160 +42,12 @@ func (r *rfsRec) fix(name, data string) {
 	if err == nil {
 		err = os.WriteFile(p, []byte(data), 0o644)
 	}
-	r.log("fixture "+name, err)
+	r.Record("fixture "+name, err)
 }
 
 // link creates a fixture symbolic link with os.
 func (r *rfsRec) link(target, name string) {
-	r.log("fixture link "+name, os.Symlink(target, filepath.Join(r.root, name)))
-}
-
-func (r *rfsRec) norm(s string) string { return strings.ReplaceAll(s, r.root, "$ROOT") }
-
-func (r *rfsRec) log(label string, vals ...any) {
-	parts := make([]string, len(vals))
-	for i, v := range vals {
-		parts[i] = r.fmt(v)
-	}
-	r.lines = append(r.lines, label+": "+strings.Join(parts, " | "))
-}
-
-// sortedNames is a listing compared as a set: directory order belongs to
-// the file system, not to the Fs.
-type sortedNames []string
-
-func (r *rfsRec) fmt(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "nil"
-	case error:
-		return r.fmtErr(v)
-	case afero.File:
-		if v == nil {
-			return "File(nil)"
-		}
-		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-			return fmt.Sprintf("File(typed nil %T)", v)
-		}
-		return fmt.Sprintf("File(%q)", r.norm(v.Name()))
-	case fs.FileInfo:
-		return r.fmtInfo(v)
-	case []fs.FileInfo:
-		s := make([]string, len(v))
-		for i, fi := range v {
-			s[i] = r.fmtInfo(fi)
-		}
-		slices.Sort(s)
-		return fmt.Sprintf("%d%v", len(v), s)
-	case []fs.DirEntry:
-		s := make([]string, len(v))
-		for i, d := range v {
-			s[i] = fmt.Sprintf("%s:%v", d.Name(), d.Type())
-		}
-		slices.Sort(s)
-		return fmt.Sprintf("%d%v", len(v), s)
-	case sortedNames:
-		s := slices.Clone(v)
-		slices.Sort(s)
-		return fmt.Sprintf("%d%q", len(s), s)
-	case []byte:
-		return fmt.Sprintf("%q", v)
-	case string:
-		return fmt.Sprintf("%q", r.norm(v))
-	default:
-		return fmt.Sprintf("%T(%v)", v, v)
-	}
-}
-
-// rfsNilPointer reports whether v holds a nil pointer, whose methods the
-// renderers must not call: a difference must become a transcript line, not
-// a panic that ends the test binary.
-func rfsNilPointer(v any) bool {
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Pointer && rv.IsNil()
-}
-
-func (r *rfsRec) fmtInfo(fi fs.FileInfo) string {
-	if fi == nil {
-		return "FileInfo(nil)"
-	}
-	if rfsNilPointer(fi) {
-		return fmt.Sprintf("FileInfo(typed nil %T)", fi)
-	}
-	name := fi.Name()
-	if name == filepath.Base(r.root) {
-		name = "$BASE" // the root's own name differs between the runs
-	}
-	s := fmt.Sprintf("{%q %v dir=%v", name, fi.Mode(), fi.IsDir())
-	if fi.Mode().IsRegular() {
-		s += fmt.Sprintf(" size=%d", fi.Size())
-	}
-	return s + fmt.Sprintf(" sys=%T}", fi.Sys())
-}
-
-// fmtErr renders everything a caller can observe of err: the chain of
-// types with the os error types' fields, the errno, and the message.
-func (r *rfsRec) fmtErr(err error) string {
-	var b strings.Builder
-	if rfsNilPointer(err) {
-		return fmt.Sprintf("typed nil %T", err) // no Error() to call
-	}
-	for e := err; e != nil; {
-		switch x := e.(type) {
-		case *fs.PathError:
-			fmt.Fprintf(&b, "PathError{%s %q}->", x.Op, r.norm(x.Path))
-			e = x.Err
-		case *os.LinkError:
-			fmt.Fprintf(&b, "LinkError{%s %q %q}->", x.Op, r.norm(x.Old), r.norm(x.New))
-			e = x.Err
-		case syscall.Errno:
-			fmt.Fprintf(&b, "Errno(%d)", int(x))
-			e = nil
-		default:
-			fmt.Fprintf(&b, "%T", x)
-			e = nil
-		}
-	}
-	fmt.Fprintf(&b, " %q", r.norm(err.Error()))
-	return b.String()
-}
-
-// rfsTree renders every entry below root, so that two trees built by the
-// same program compare equal.
-func rfsTree(t *testing.T, root string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		fi, err := os.Lstat(path)
-		if err != nil {
-			return err
-		}
-		line := fmt.Sprintf("%s %v", rel, fi.Mode())
-		switch {
-		case fi.Mode().IsRegular():
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			line += fmt.Sprintf(" %q", data)
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			line += " -> " + strings.ReplaceAll(target, root, "$ROOT")
-		}
-		out = append(out, line)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walking %s: %v", root, err)
-	}
-	return out
+	r.Record("fixture link "+name, os.Symlink(target, filepath.Join(r.root, name)))
 }
 
 // rfsDir returns a fresh directory with symbolic links in its path
@@ -226,30 +79,17 @@ func rfsOurs(t *testing.T, dir string) afero.Fs {
 // rfsDiff runs prog on both sides and returns every difference.
 func rfsDiff(t *testing.T, prog rfsProgram, oracle, impl func(*testing.T, string) afero.Fs) []string {
 	t.Helper()
-	run := func(mk func(*testing.T, string) afero.Fs) (*rfsRec, []string) {
-		r := &rfsRec{root: rfsDir(t)}
+	run := func(mk func(*testing.T, string) afero.Fs) (*rfsRec, testkit.Tree) {
+		r := newRfsRec(rfsDir(t))
 		prog(r, mk(t, r.root))
-		return r, rfsTree(t, r.root)
+		return r, testkit.Snapshot(r.root, nil)
 	}
 	want, wantTree := run(oracle)
 	got, gotTree := run(impl)
-	var diffs []string
-	diff := func(what string, w, g []string) {
-		for i := range max(len(w), len(g)) {
-			var a, b string
-			if i < len(w) {
-				a = w[i]
-			}
-			if i < len(g) {
-				b = g[i]
-			}
-			if a != b {
-				diffs = append(diffs, fmt.Sprintf("%s line %d:\n\tBasePathFs: %s\n\tRootFs:     %s", what, i, a, b))
-			}
-		}
+	diffs := testkit.Differences("BasePathFs", "RootFs", want.Steps(), got.Steps(), 0)
+	if d := wantTree.Diff(gotTree, "BasePathFs", "RootFs"); d != "" {
+		diffs = append(diffs, "trees differ:\n"+d)
 	}
-	diff("transcript", want.lines, got.lines)
-	diff("tree", wantTree, gotTree)
 	return diffs
 }
 
@@ -263,62 +103,62 @@ var rfsPrograms = []struct {
 }{
 	{"file-methods", func(r *rfsRec, fsys afero.Fs) {
 		f, err := fsys.Create("/a.txt")
-		r.log("create", f, err)
+		r.Record("create", f, err)
 		if err != nil {
 			return
 		}
 		n, err := f.WriteString("hello, ")
-		r.log("writestring", n, err)
+		r.Record("writestring", n, err)
 		n, err = f.Write([]byte("world\n"))
-		r.log("write", n, err)
+		r.Record("write", n, err)
 		n, err = f.WriteAt([]byte("W"), 7)
-		r.log("writeat", n, err)
+		r.Record("writeat", n, err)
 		off, err := f.Seek(2, io.SeekStart)
-		r.log("seek", off, err)
+		r.Record("seek", off, err)
 		buf := make([]byte, 4)
 		n, err = f.Read(buf)
-		r.log("read", n, err, buf[:n])
+		r.Record("read", n, err, buf[:n])
 		n, err = f.ReadAt(buf, 12)
-		r.log("readat at end", n, err, buf[:n])
+		r.Record("readat at end", n, err, buf[:n])
 		n, err = f.ReadAt(buf, -1)
-		r.log("readat negative", n, err)
+		r.Record("readat negative", n, err)
 		fi, err := f.Stat()
-		r.log("stat", fi, err)
-		r.log("sync", f.Sync())
-		r.log("truncate", f.Truncate(5))
-		r.log("truncate negative", f.Truncate(-1))
-		r.log("name", f.Name())
-		r.log("close", f.Close())
-		r.log("close again", f.Close())
+		r.Record("stat", fi, err)
+		r.Record("sync", f.Sync())
+		r.Record("truncate", f.Truncate(5))
+		r.Record("truncate negative", f.Truncate(-1))
+		r.Record("name", f.Name())
+		r.Record("close", f.Close())
+		r.Record("close again", f.Close())
 		n, err = f.Read(buf)
-		r.log("read after close", n, err)
+		r.Record("read after close", n, err)
 		n, err = f.Write(buf)
-		r.log("write after close", n, err)
+		r.Record("write after close", n, err)
 		_, err = f.Stat()
-		r.log("stat after close", err)
+		r.Record("stat after close", err)
 
 		f, err = fsys.Open("a.txt")
-		r.log("open", f, err)
+		r.Record("open", f, err)
 		if err == nil {
 			data, err := io.ReadAll(f)
-			r.log("readall", data, err)
+			r.Record("readall", data, err)
 			n, err := f.Write([]byte("x"))
-			r.log("write read-only", n, err)
-			r.log("close", f.Close())
+			r.Record("write read-only", n, err)
+			r.Record("close", f.Close())
 		}
 		f, err = fsys.OpenFile("/log", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		r.log("openfile append", f, err)
+		r.Record("openfile append", f, err)
 		if err == nil {
 			n, err := f.WriteString("one\n")
-			r.log("append", n, err)
+			r.Record("append", n, err)
 			n, err = f.WriteAt([]byte("x"), 0)
-			r.log("writeat on append", n, err)
-			r.log("close", f.Close())
+			r.Record("writeat on append", n, err)
+			r.Record("close", f.Close())
 		}
 		f, err = fsys.OpenFile("/log", os.O_RDWR|os.O_TRUNC, 0)
-		r.log("openfile trunc", f, err)
+		r.Record("openfile trunc", f, err)
 		if err == nil {
-			r.log("close", f.Close())
+			r.Record("close", f.Close())
 		}
 	}},
 	{"open-errors", func(r *rfsRec, fsys afero.Fs) {
@@ -341,15 +181,15 @@ var rfsPrograms = []struct {
 			{"/d/in", os.O_RDONLY | os.O_CREATE | os.O_EXCL},
 		} {
 			f, err := fsys.OpenFile(c.name, c.flag, 0o644)
-			r.log(fmt.Sprintf("openfile %q %#x", c.name, c.flag), f, err)
+			r.Record(fmt.Sprintf("openfile %q %#x", c.name, c.flag), f, err)
 			if f != nil {
 				f.Close()
 			}
 		}
 		f, err := fsys.Create("/d")
-		r.log("create over dir", f, err)
+		r.Record("create over dir", f, err)
 		f, err = fsys.Open("/d/in/")
-		r.log("open file with trailing slash", f, err)
+		r.Record("open file with trailing slash", f, err)
 		if f != nil {
 			f.Close()
 		}
@@ -363,128 +203,128 @@ var rfsPrograms = []struct {
 			"./", "d/..", "/d/e/..", "d/./e/./b.txt", "nul\x00name", "/missing/../a.txt",
 		} {
 			fi, err := fsys.Stat(name)
-			r.log(fmt.Sprintf("stat %q", name), fi, err)
+			r.Record(fmt.Sprintf("stat %q", name), fi, err)
 			f, err := fsys.Open(name)
-			r.log(fmt.Sprintf("open %q", name), f, err)
+			r.Record(fmt.Sprintf("open %q", name), f, err)
 			if f != nil {
 				fi, err := f.Stat()
-				r.log("  file stat", fi, err)
-				r.log("  close", f.Close())
+				r.Record("  file stat", fi, err)
+				r.Record("  close", f.Close())
 			}
 		}
 	}},
 	{"directories", func(r *rfsRec, fsys afero.Fs) {
 		r.fix("file", "x")
-		r.log("mkdir", fsys.Mkdir("/d", 0o750))
-		r.log("mkdir existing", fsys.Mkdir("d", 0o750))
-		r.log("mkdir missing parent", fsys.Mkdir("/x/y", 0o750))
-		r.log("mkdir under file", fsys.Mkdir("/file/y", 0o750))
-		r.log("mkdir root", fsys.Mkdir("/", 0o750))
-		r.log("mkdir with type bits", fsys.Mkdir("/typed", os.ModeDir|0o700))
-		r.log("mkdirall", fsys.MkdirAll("/d/e/f", 0o700))
-		r.log("mkdirall existing", fsys.MkdirAll("d/e", 0o700))
-		r.log("mkdirall over file", fsys.MkdirAll("/file", 0o700))
-		r.log("mkdirall under file", fsys.MkdirAll("/file/g/h", 0o700))
-		r.log("mkdirall root", fsys.MkdirAll("/", 0o700))
-		r.log("mkdirall trailing slash", fsys.MkdirAll("/m/n/", 0o755))
+		r.Record("mkdir", fsys.Mkdir("/d", 0o750))
+		r.Record("mkdir existing", fsys.Mkdir("d", 0o750))
+		r.Record("mkdir missing parent", fsys.Mkdir("/x/y", 0o750))
+		r.Record("mkdir under file", fsys.Mkdir("/file/y", 0o750))
+		r.Record("mkdir root", fsys.Mkdir("/", 0o750))
+		r.Record("mkdir with type bits", fsys.Mkdir("/typed", os.ModeDir|0o700))
+		r.Record("mkdirall", fsys.MkdirAll("/d/e/f", 0o700))
+		r.Record("mkdirall existing", fsys.MkdirAll("d/e", 0o700))
+		r.Record("mkdirall over file", fsys.MkdirAll("/file", 0o700))
+		r.Record("mkdirall under file", fsys.MkdirAll("/file/g/h", 0o700))
+		r.Record("mkdirall root", fsys.MkdirAll("/", 0o700))
+		r.Record("mkdirall trailing slash", fsys.MkdirAll("/m/n/", 0o755))
 		for _, name := range []string{"d/1", "d/2", "d/3", "d/e/4"} {
 			f, err := fsys.Create(name)
 			if f != nil {
 				f.Close()
 			}
-			r.log("create "+name, err)
+			r.Record("create "+name, err)
 		}
 		f, err := fsys.Open("/d")
-		r.log("open dir", f, err)
+		r.Record("open dir", f, err)
 		if f != nil {
 			names, err := f.Readdirnames(-1)
-			r.log("readdirnames", sortedNames(names), err)
+			r.Record("readdirnames", testkit.Sorted(names), err)
 			_, err = f.Seek(0, io.SeekStart)
-			r.log("seek", err)
+			r.Record("seek", err)
 			list, err := f.Readdir(-1)
-			r.log("readdir", list, err)
+			r.Record("readdir", testkit.Sorted(list), err)
 			buf := make([]byte, 1)
 			n, err := f.Read(buf)
-			r.log("read dir", n, err)
-			r.log("close", f.Close())
+			r.Record("read dir", n, err)
+			r.Record("close", f.Close())
 			_, err = f.Readdirnames(-1)
-			r.log("readdirnames after close", err)
+			r.Record("readdirnames after close", err)
 		}
 		f, err = fsys.Open("/")
-		r.log("open root", f, err)
+		r.Record("open root", f, err)
 		if f != nil {
 			names, err := f.Readdirnames(-1)
-			r.log("readdirnames root", sortedNames(names), err)
+			r.Record("readdirnames root", testkit.Sorted(names), err)
 			n, err := f.Read(make([]byte, 1))
-			r.log("read root", n, err)
+			r.Record("read root", n, err)
 			n, err = f.Write([]byte("x"))
-			r.log("write root", n, err)
-			r.log("truncate root", f.Truncate(0))
+			r.Record("write root", n, err)
+			r.Record("truncate root", f.Truncate(0))
 			fi, err := f.Stat()
-			r.log("stat root", fi, err)
-			r.log("close root", f.Close())
-			r.log("close root again", f.Close())
+			r.Record("stat root", fi, err)
+			r.Record("close root", f.Close())
+			r.Record("close root again", f.Close())
 			_, err = f.Stat()
-			r.log("stat root after close", err)
+			r.Record("stat root after close", err)
 		}
 		if rdf, ok := mustOpen(fsys, "/d").(fs.ReadDirFile); ok {
 			list, err := rdf.ReadDir(-1)
-			r.log("readdir entries", list, err)
+			r.Record("readdir entries", testkit.Sorted(list), err)
 			rdf.Close()
 		} else {
-			r.log("open d as fs.ReadDirFile", false)
+			r.Record("open d as fs.ReadDirFile", false)
 		}
 	}},
 	{"remove", func(r *rfsRec, fsys afero.Fs) {
 		r.fix("f", "x")
 		r.fix("full/a", "a")
 		r.fix("full/sub/b", "b")
-		r.log("mkdir empty", fsys.Mkdir("/empty", 0o755))
-		r.log("remove file", fsys.Remove("/f"))
-		r.log("remove missing", fsys.Remove("f"))
-		r.log("remove in missing dir", fsys.Remove("/nodir/f"))
-		r.log("remove non-empty dir", fsys.Remove("/full"))
-		r.log("remove empty dir", fsys.Remove("empty/"))
-		r.log("removeall missing", fsys.RemoveAll("/nothing/here"))
-		r.log("removeall file", fsys.RemoveAll("/full/a"))
-		r.log("removeall dir", fsys.RemoveAll("/full"))
+		r.Record("mkdir empty", fsys.Mkdir("/empty", 0o755))
+		r.Record("remove file", fsys.Remove("/f"))
+		r.Record("remove missing", fsys.Remove("f"))
+		r.Record("remove in missing dir", fsys.Remove("/nodir/f"))
+		r.Record("remove non-empty dir", fsys.Remove("/full"))
+		r.Record("remove empty dir", fsys.Remove("empty/"))
+		r.Record("removeall missing", fsys.RemoveAll("/nothing/here"))
+		r.Record("removeall file", fsys.RemoveAll("/full/a"))
+		r.Record("removeall dir", fsys.RemoveAll("/full"))
 		_, err := fsys.Stat("/full")
-		r.log("stat removed", err)
+		r.Record("stat removed", err)
 	}},
 	{"rename", func(r *rfsRec, fsys afero.Fs) {
 		r.fix("a", "A")
 		r.fix("b", "B")
 		r.fix("d/in", "I")
 		r.fix("e/in", "E")
-		r.log("rename", fsys.Rename("/a", "/a2"))
-		r.log("rename missing", fsys.Rename("/a", "/a3"))
-		r.log("rename over file", fsys.Rename("b", "/a2"))
-		r.log("rename onto dir", fsys.Rename("/a2", "/d"))
-		r.log("rename dir onto dir", fsys.Rename("/d", "/e"))
-		r.log("rename dir into itself", fsys.Rename("/d", "/d/sub"))
-		r.log("rename into missing dir", fsys.Rename("/a2", "/no/a2"))
-		r.log("rename to itself", fsys.Rename("/a2", "a2"))
-		r.log("rename dir", fsys.Rename("/d", "/d2/"))
-		r.log("rename under file", fsys.Rename("/a2", "/a2/x"))
+		r.Record("rename", fsys.Rename("/a", "/a2"))
+		r.Record("rename missing", fsys.Rename("/a", "/a3"))
+		r.Record("rename over file", fsys.Rename("b", "/a2"))
+		r.Record("rename onto dir", fsys.Rename("/a2", "/d"))
+		r.Record("rename dir onto dir", fsys.Rename("/d", "/e"))
+		r.Record("rename dir into itself", fsys.Rename("/d", "/d/sub"))
+		r.Record("rename into missing dir", fsys.Rename("/a2", "/no/a2"))
+		r.Record("rename to itself", fsys.Rename("/a2", "a2"))
+		r.Record("rename dir", fsys.Rename("/d", "/d2/"))
+		r.Record("rename under file", fsys.Rename("/a2", "/a2/x"))
 	}},
 	{"attributes", func(r *rfsRec, fsys afero.Fs) {
 		r.fix("f", "x")
-		r.log("chmod", fsys.Chmod("/f", 0o600))
+		r.Record("chmod", fsys.Chmod("/f", 0o600))
 		fi, err := fsys.Stat("/f")
-		r.log("stat", fi, err)
-		r.log("chmod missing", fsys.Chmod("/missing", 0o600))
-		r.log("chmod dir", fsys.Chmod("/", 0o755))
+		r.Record("stat", fi, err)
+		r.Record("chmod missing", fsys.Chmod("/missing", 0o600))
+		r.Record("chmod dir", fsys.Chmod("/", 0o755))
 		mt := time.Date(2020, 1, 2, 3, 4, 5, 6, time.UTC)
-		r.log("chtimes", fsys.Chtimes("f", mt, mt))
+		r.Record("chtimes", fsys.Chtimes("f", mt, mt))
 		fi, err = fsys.Stat("/f")
-		r.log("mtime", err, oracleMtime(fi))
-		r.log("chtimes zero atime", fsys.Chtimes("f", time.Time{}, mt.Add(time.Hour)))
+		r.Record("mtime", err, testkit.WithModTime(fi))
+		r.Record("chtimes zero atime", fsys.Chtimes("f", time.Time{}, mt.Add(time.Hour)))
 		fi, err = fsys.Stat("/f")
-		r.log("mtime", err, oracleMtime(fi))
-		r.log("chtimes missing", fsys.Chtimes("/missing", mt, mt))
-		r.log("chmod special bits", fsys.Chmod("/f", 0o755|os.ModeSetuid|os.ModeSticky))
+		r.Record("mtime", err, testkit.WithModTime(fi))
+		r.Record("chtimes missing", fsys.Chtimes("/missing", mt, mt))
+		r.Record("chmod special bits", fsys.Chmod("/f", 0o755|os.ModeSetuid|os.ModeSticky))
 		fi, err = fsys.Stat("/f")
-		r.log("stat", fi, err)
+		r.Record("stat", fi, err)
 		for _, c := range []struct {
 			name string
 			flag int
@@ -495,21 +335,21 @@ var rfsPrograms = []struct {
 			{"/f", os.O_CREATE | os.O_EXCL | os.O_RDWR},
 		} {
 			f, err := fsys.OpenFile(c.name, c.flag, 0o751|os.ModeSetgid|os.ModeSetuid)
-			r.log(fmt.Sprintf("openfile special bits %s %#x", c.name, c.flag), f, err)
+			r.Record(fmt.Sprintf("openfile special bits %s %#x", c.name, c.flag), f, err)
 			if f != nil {
 				fi, err := f.Stat()
-				r.log("  stat", fi, err)
+				r.Record("  stat", fi, err)
 				f.Close()
 			}
 		}
-		r.log("mkdir sticky", fsys.Mkdir("/sticky", 0o770|os.ModeSticky|os.ModeSetuid))
+		r.Record("mkdir sticky", fsys.Mkdir("/sticky", 0o770|os.ModeSticky|os.ModeSetuid))
 		fi, err = fsys.Stat("/sticky")
-		r.log("stat", fi, err)
-		r.log("mkdirall sticky", fsys.MkdirAll("/s1/s2", 0o750|os.ModeSticky))
+		r.Record("stat", fi, err)
+		r.Record("mkdirall sticky", fsys.MkdirAll("/s1/s2", 0o750|os.ModeSticky))
 		fi, err = fsys.Stat("/s1")
-		r.log("stat", fi, err)
-		r.log("chown", fsys.Chown("/f", os.Getuid(), os.Getgid()))
-		r.log("chown missing", fsys.Chown("/missing", os.Getuid(), os.Getgid()))
+		r.Record("stat", fi, err)
+		r.Record("chown", fsys.Chown("/f", os.Getuid(), os.Getgid()))
+		r.Record("chown missing", fsys.Chown("/missing", os.Getuid(), os.Getgid()))
 	}},
 	{"links", func(r *rfsRec, fsys afero.Fs) {
 		r.fix("target.txt", "T")
@@ -525,73 +365,73 @@ var rfsPrograms = []struct {
 		lr := fsys.(afero.LinkReader)
 		for _, name := range []string{"ln", "/dl", "dangling", "target.txt", "missing", "sub/up", "loop1", "/dl/deep/x", "sub/up/target.txt", "sub/up2/ln"} {
 			fi, ok, err := ls.LstatIfPossible(name)
-			r.log("lstat "+name, fi, ok, err)
+			r.Record("lstat "+name, fi, ok, err)
 			fi, err = fsys.Stat(name)
-			r.log("stat "+name, fi, err)
+			r.Record("stat "+name, fi, err)
 			target, err := lr.ReadlinkIfPossible(name)
-			r.log("readlink "+name, target, err)
+			r.Record("readlink "+name, target, err)
 			f, err := fsys.Open(name)
-			r.log("open "+name, f, err)
+			r.Record("open "+name, f, err)
 			if f != nil {
 				data, err := io.ReadAll(f)
-				r.log("  read", data, err)
+				r.Record("  read", data, err)
 				f.Close()
 			}
 		}
 		// Lexically "dl/.." is the root, whatever dl points at.
 		fi, err := fsys.Stat("/dl/../target.txt")
-		r.log("stat dl/../target.txt", fi, err)
+		r.Record("stat dl/../target.txt", fi, err)
 		f, err := fsys.OpenFile("/dangling", os.O_CREATE|os.O_WRONLY, 0o644)
-		r.log("create through dangling link", f, err)
+		r.Record("create through dangling link", f, err)
 		if f != nil {
 			f.Close()
 		}
-		r.log("chmod through link", fsys.Chmod("/ln", 0o640))
-		r.log("mkdirall through dir link", fsys.MkdirAll("/dl/new/deeper", 0o755))
-		r.log("mkdir over link", fsys.Mkdir("/ln", 0o755))
-		r.log("rename link", fsys.Rename("/ln", "/ln2"))
-		r.log("remove link to dir", fsys.Remove("/dl"))
-		r.log("removeall loop", fsys.RemoveAll("/loop1"))
+		r.Record("chmod through link", fsys.Chmod("/ln", 0o640))
+		r.Record("mkdirall through dir link", fsys.MkdirAll("/dl/new/deeper", 0o755))
+		r.Record("mkdir over link", fsys.Mkdir("/ln", 0o755))
+		r.Record("rename link", fsys.Rename("/ln", "/ln2"))
+		r.Record("remove link to dir", fsys.Remove("/dl"))
+		r.Record("removeall loop", fsys.RemoveAll("/loop1"))
 	}},
 	{"helpers", func(r *rfsRec, fsys afero.Fs) {
-		r.log("WriteFile", afero.WriteFile(fsys, "/w/x.txt", []byte("data"), 0o644))
-		r.log("MkdirAll", fsys.MkdirAll("/w/y/z", 0o755))
-		r.log("WriteFile", afero.WriteFile(fsys, "/w/y/z/deep.txt", []byte("deep"), 0o600))
+		r.Record("WriteFile", afero.WriteFile(fsys, "/w/x.txt", []byte("data"), 0o644))
+		r.Record("MkdirAll", fsys.MkdirAll("/w/y/z", 0o755))
+		r.Record("WriteFile", afero.WriteFile(fsys, "/w/y/z/deep.txt", []byte("deep"), 0o600))
 		data, err := afero.ReadFile(fsys, "w/x.txt")
-		r.log("ReadFile", data, err)
+		r.Record("ReadFile", data, err)
 		_, err = afero.ReadFile(fsys, "/w/none")
-		r.log("ReadFile missing", err)
+		r.Record("ReadFile missing", err)
 		list, err := afero.ReadDir(fsys, "/w")
-		r.log("ReadDir", list, err)
+		r.Record("ReadDir", testkit.Sorted(list), err)
 		ok, err := afero.Exists(fsys, "/w/x.txt")
-		r.log("Exists", ok, err)
+		r.Record("Exists", ok, err)
 		ok, err = afero.Exists(fsys, "/w/none")
-		r.log("Exists missing", ok, err)
+		r.Record("Exists missing", ok, err)
 		ok, err = afero.DirExists(fsys, "/w/y")
-		r.log("DirExists", ok, err)
+		r.Record("DirExists", ok, err)
 		ok, err = afero.IsEmpty(fsys, "/w/y")
-		r.log("IsEmpty", ok, err)
+		r.Record("IsEmpty", ok, err)
 		var walked []string
 		err = afero.Walk(fsys, "/", func(path string, info fs.FileInfo, err error) error {
 			walked = append(walked, fmt.Sprintf("%s %v %v", path, info.Mode(), err))
 			return nil
 		})
-		r.log("Walk", walked, err)
+		r.Record("Walk", walked, err)
 		data, err = fs.ReadFile(afero.NewIOFS(fsys), "w/y/z/deep.txt")
-		r.log("IOFS ReadFile", data, err)
+		r.Record("IOFS ReadFile", data, err)
 		entries, err := fs.ReadDir(afero.NewIOFS(fsys), "w")
-		r.log("IOFS ReadDir", entries, err)
+		r.Record("IOFS ReadDir", testkit.Sorted(entries), err)
 		ro := afero.NewReadOnlyFs(fsys)
 		_, err = ro.Create("/w/ro")
-		r.log("ReadOnlyFs create", err)
+		r.Record("ReadOnlyFs create", err)
 		data, err = afero.ReadFile(ro, "/w/x.txt")
-		r.log("ReadOnlyFs read", data, err)
+		r.Record("ReadOnlyFs read", data, err)
 		cow := afero.NewCopyOnWriteFs(afero.NewReadOnlyFs(fsys), afero.NewMemMapFs())
-		r.log("CopyOnWriteFs write", afero.WriteFile(cow, "/w/x.txt", []byte("layer"), 0o644))
+		r.Record("CopyOnWriteFs write", afero.WriteFile(cow, "/w/x.txt", []byte("layer"), 0o644))
 		data, err = afero.ReadFile(cow, "/w/x.txt")
-		r.log("CopyOnWriteFs read", data, err)
+		r.Record("CopyOnWriteFs read", data, err)
 		_, err = cow.Stat("/w/none")
-		r.log("CopyOnWriteFs stat missing", err)
+		r.Record("CopyOnWriteFs stat missing", err)
 	}},
 }
 
@@ -602,8 +442,6 @@ func mustOpen(fsys afero.Fs, name string) afero.File {
 	}
 	return f
 }
-
-func (r *rfsRec) String() string { return strings.Join(r.lines, "\n") }
 
 func TestRootFsMatchesBasePathFs(t *testing.T) {
 	for _, p := range rfsPrograms {
@@ -642,10 +480,10 @@ func (l typedNilRootFs) Open(name string) (afero.File, error) {
 func TestRootFsHarnessDetectsDifferences(t *testing.T) {
 	prog := func(r *rfsRec, fsys afero.Fs) {
 		f, err := fsys.Open("/missing")
-		r.log("open missing", f, err)
+		r.Record("open missing", f, err)
 		_, err = fsys.Stat("/missing")
-		r.log("stat missing", err)
-		r.log("mkdir", fsys.Mkdir("/d", 0o755))
+		r.Record("stat missing", err)
+		r.Record("mkdir", fsys.Mkdir("/d", 0o755))
 	}
 	if d := rfsDiff(t, prog, rfsBasePath, rfsBasePath); len(d) != 0 {
 		t.Errorf("BasePathFs against itself differs: %v", d)
@@ -770,46 +608,11 @@ func escapeSetup(t *testing.T) (top, app string) {
 	return top, app
 }
 
-// outsideState renders everything outside app, to tell whether an
-// operation touched it.
-func outsideState(t *testing.T, top string) string {
+// outsideState records everything but what app holds, owners included,
+// to tell whether an operation touched it.
+func outsideState(t *testing.T, top string) testkit.Tree {
 	t.Helper()
-	var b strings.Builder
-	for _, d := range []string{"outside", "app-secret"} {
-		if _, err := os.Lstat(filepath.Join(top, d)); err != nil {
-			fmt.Fprintf(&b, "%s: %v\n", d, err)
-			continue
-		}
-		for _, line := range rfsTree(t, filepath.Join(top, d)) {
-			fmt.Fprintf(&b, "%s/%s\n", d, line)
-		}
-	}
-	entries, _ := os.ReadDir(top)
-	for _, e := range entries {
-		b.WriteString(e.Name() + " ")
-	}
-	b.WriteByte('\n')
-	// Modes and owners of top itself and of everything but the root
-	// beneath it.
-	err := filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == filepath.Join(top, "app") {
-			return filepath.SkipDir
-		}
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(top, p)
-		fmt.Fprintf(&b, "%s %v %s\n", rel, fi.Mode(), ownerOf(fi))
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walking %s: %v", top, err)
-	}
-	return b.String()
+	return testkit.Snapshot(top, &testkit.SnapshotOptions{Owner: true, Opaque: func(rel string) bool { return rel == "app" }})
 }
 
 // escapeGid is the group the Chown escape cases give: as root one no
@@ -907,8 +710,8 @@ func TestRootFsEscapes(t *testing.T) {
 			before := outsideState(t, top)
 			got, err := c.op(afero.NewBasePathFs(afero.NewOsFs(), app))
 			after := outsideState(t, top)
-			leaked := strings.Contains(got, "SECRET") || before != after || err == nil
-			t.Logf("BasePathFs: read %q, err %v, outside changed %v", got, err, before != after)
+			leaked := strings.Contains(got, "SECRET") || !before.Equal(after) || err == nil
+			t.Logf("BasePathFs: read %q, err %v, outside changed %v", got, err, !before.Equal(after))
 			if !leaked {
 				t.Errorf("BasePathFs refused this case (%v); it does not belong in the table", err)
 			}
@@ -926,8 +729,8 @@ func TestRootFsEscapes(t *testing.T) {
 			if strings.Contains(got, "SECRET") {
 				t.Errorf("RootFs read the outside: %q", got)
 			}
-			if before != after {
-				t.Errorf("RootFs changed the outside:\nbefore %s\nafter  %s", before, after)
+			if d := before.Diff(after, "before", "after"); d != "" {
+				t.Errorf("RootFs changed the outside:\n%s", d)
 			}
 			if !isEscape(err) {
 				t.Errorf("RootFs: err %v, want os.Root's \"path escapes from parent\"", err)
@@ -1189,8 +992,8 @@ func TestRootFsRemoveAllRoot(t *testing.T) {
 	if entries, err := os.ReadDir(app); err != nil || len(entries) != 0 {
 		t.Errorf("root after RemoveAll(/): %v, %v; want empty", entries, err)
 	}
-	if after := outsideState(t, top); after != before {
-		t.Errorf("RemoveAll(/) changed the outside:\nbefore %s\nafter  %s", before, after)
+	if d := before.Diff(outsideState(t, top), "before", "after"); d != "" {
+		t.Errorf("RemoveAll(/) changed the outside:\n%s", d)
 	}
 	if err := afero.WriteFile(r, "/again", []byte("x"), 0o644); err != nil {
 		t.Errorf("writing after RemoveAll(/): %v", err)
@@ -1255,40 +1058,28 @@ func TestRootFsRelativeBase(t *testing.T) {
 			t.Fatal(err)
 		}
 		bp := afero.NewBasePathFs(afero.NewOsFs(), base)
-		prog := func(fsys afero.Fs) []string {
-			rec := &rfsRec{root: "\x00"} // nothing to normalise
+		prog := func(fsys afero.Fs) []testkit.Step {
+			rec := testkit.NewRecorder("") // nothing to normalise
 			for _, name := range []string{"/", "f", "/d", "/missing", "/f/x"} {
 				fi, err := fsys.Stat(name)
-				rec.log("stat "+name, fi, err)
+				rec.Record("stat "+name, fi, err)
 				f, err := fsys.Open(name)
-				rec.log("open "+name, f, err)
+				rec.Record("open "+name, f, err)
 				if f != nil {
 					n, err := f.Read(make([]byte, 2))
-					rec.log("  read", n, err)
+					rec.Record("  read", n, err)
 					fi, err := f.Stat()
-					rec.log("  stat", fi, err)
+					rec.Record("  stat", fi, err)
 					f.Close()
 				}
 			}
-			rec.log("mkdir existing", fsys.Mkdir("/d", 0o755))
-			rec.log("rename missing", fsys.Rename("/missing", "/d/x"))
-			return rec.lines
+			rec.Record("mkdir existing", fsys.Mkdir("/d", 0o755))
+			rec.Record("rename missing", fsys.Rename("/missing", "/d/x"))
+			return rec.Steps()
 		}
-		want, got := prog(bp), prog(r)
-		for i := range max(len(want), len(got)) {
-			if i >= len(want) || i >= len(got) || want[i] != got[i] {
-				t.Errorf("base %q line %d:\n\tBasePathFs: %v\n\tRootFs:     %v", base, i, want[min(i, len(want)-1)], got[min(i, len(got)-1)])
-			}
+		for _, d := range testkit.Differences("BasePathFs", "RootFs", prog(bp), prog(r), 0) {
+			t.Errorf("base %q: %s", base, d)
 		}
 		r.Close()
 	}
-}
-
-// oracleMtime is fi's modification time as finely as os.Stat reports it
-// here (testkit.StatTimeGranularity), or nil when the Stat failed.
-func oracleMtime(fi fs.FileInfo) any {
-	if fi == nil {
-		return nil
-	}
-	return testkit.OracleTime(fi.ModTime()).UnixNano()
 }

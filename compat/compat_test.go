@@ -36,27 +36,28 @@ func TestMain(m *testing.M) {
 }
 
 // TestTypicalProgram runs the same program text with os and with compat as
-// its os, each in its own directory, and requires identical transcripts.
+// its os, each in its own directory, and requires identical transcripts and
+// identical trees left behind.
 func TestTypicalProgram(t *testing.T) {
-	want := typicalOS(t.TempDir())
-	got := typicalCompat(t.TempDir())
-	if len(want) < 50 {
-		t.Fatalf("the os run stopped early:\n%s", strings.Join(want, "\n"))
+	run := func(prog func(*testkit.Recorder, string)) (*testkit.Recorder, testkit.Tree) {
+		dir := t.TempDir()
+		r := testkit.NewRecorder(dir)
+		prog(r, dir)
+		return r, testkit.Snapshot(dir, nil)
 	}
-	for i := range max(len(want), len(got)) {
-		var w, g string
-		if i < len(want) {
-			w = want[i]
-		}
-		if i < len(got) {
-			g = got[i]
-		}
-		if w != g {
-			t.Errorf("line %d:\n\tos:     %s\n\tcompat: %s", i, w, g)
-		}
+	want, wantTree := run(typicalOS)
+	got, gotTree := run(typicalCompat)
+	if len(want.Steps()) < 50 {
+		t.Fatalf("the os run stopped early:\n%s", strings.Join(want.Lines(), "\n"))
+	}
+	for _, d := range testkit.Differences("os", "compat", want.Steps(), got.Steps(), 0) {
+		t.Error(d)
+	}
+	if d := wantTree.Diff(gotTree, "os", "compat"); d != "" {
+		t.Errorf("trees differ:\n%s", d)
 	}
 	if t.Failed() || testing.Verbose() {
-		t.Logf("os transcript:\n%s", strings.Join(want, "\n"))
+		t.Logf("os transcript:\n%s", strings.Join(want.Lines(), "\n"))
 	}
 }
 

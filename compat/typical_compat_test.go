@@ -9,14 +9,15 @@ import (
 	"strings"
 
 	os "github.com/uringfs/uring/compat"
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // typicalCompat is typicalOS with os imported from this package: the text is
 // the same, TestTypicalProgramTextsMatch checks that it stays so.
-func typicalCompat(dir string) (out []string) {
-	log := func(format string, args ...any) {
-		out = append(out, strings.ReplaceAll(fmt.Sprintf(format, args...), dir, "$DIR"))
-	}
+func typicalCompat(r *testkit.Recorder, dir string) {
+	// Each line is recorded with its values in full (errors down to their
+	// types and errno), the format as its label.
+	log := func(format string, args ...any) { r.Record(format, args...) }
 	if err := os.MkdirAll(filepath.Join(dir, "data", "old"), 0o755); err != nil {
 		log("mkdirall: %v", err)
 		return
@@ -145,5 +146,4 @@ func typicalCompat(dir string) (out []string) {
 	log("removeall: %v", os.RemoveAll(filepath.Join(dir, "data")))
 	_, err = os.Lstat(filepath.Join(dir, "data"))
 	log("gone: %v", errors.Is(err, os.ErrNotExist))
-	return out
 }

@@ -8,15 +8,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/uringfs/uring/internal/testkit"
 )
 
 // typicalOS is a small file program written against os. Its twin in
 // typical_compat_test.go has the same text with only the import of os
 // changed; TestTypicalProgramTextsMatch checks that they stay identical.
-func typicalOS(dir string) (out []string) {
-	log := func(format string, args ...any) {
-		out = append(out, strings.ReplaceAll(fmt.Sprintf(format, args...), dir, "$DIR"))
-	}
+func typicalOS(r *testkit.Recorder, dir string) {
+	// Each line is recorded with its values in full (errors down to their
+	// types and errno), the format as its label.
+	log := func(format string, args ...any) { r.Record(format, args...) }
 	if err := os.MkdirAll(filepath.Join(dir, "data", "old"), 0o755); err != nil {
 		log("mkdirall: %v", err)
 		return
@@ -145,5 +147,4 @@ func typicalOS(dir string) (out []string) {
 	log("removeall: %v", os.RemoveAll(filepath.Join(dir, "data")))
 	_, err = os.Lstat(filepath.Join(dir, "data"))
 	log("gone: %v", errors.Is(err, os.ErrNotExist))
-	return out
 }

@@ -2,67 +2,18 @@ package uringfs_test
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
-	"slices"
-	"syscall"
 	"testing"
 	"testing/fstest"
 
 	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
-
-// errDiff returns "" when got is the same error as want in every way a
-// caller can see, and a description of the first difference otherwise:
-// the concrete types along the chain, PathError's Op and Path, LinkError's
-// Op, Old and New, the Errno, errors.Is against the fs sentinels, and the
-// message.
-func errDiff(want, got error) string {
-	if want == nil || got == nil {
-		if want != got {
-			return fmt.Sprintf("want error %v, got %v", want, got)
-		}
-		return ""
-	}
-	if reflect.TypeOf(want) != reflect.TypeOf(got) {
-		return fmt.Sprintf("want %T (%v), got %T (%v)", want, want, got, got)
-	}
-	if want.Error() != got.Error() {
-		return fmt.Sprintf("want message %q, got %q", want.Error(), got.Error())
-	}
-	for _, s := range []error{fs.ErrNotExist, fs.ErrExist, fs.ErrPermission, fs.ErrInvalid, fs.ErrClosed, context.Canceled} {
-		if errors.Is(want, s) != errors.Is(got, s) {
-			return fmt.Sprintf("errors.Is(%v): want %v, got %v", s, errors.Is(want, s), errors.Is(got, s))
-		}
-	}
-	switch w := want.(type) {
-	case *fs.PathError:
-		g := got.(*fs.PathError)
-		if w.Op != g.Op || w.Path != g.Path {
-			return fmt.Sprintf("want PathError{Op:%q Path:%q}, got {Op:%q Path:%q}", w.Op, w.Path, g.Op, g.Path)
-		}
-		return errDiff(w.Err, g.Err)
-	case *os.LinkError:
-		g := got.(*os.LinkError)
-		if w.Op != g.Op || w.Old != g.Old || w.New != g.New {
-			return fmt.Sprintf("want LinkError{%q %q %q}, got {%q %q %q}", w.Op, w.Old, w.New, g.Op, g.Old, g.New)
-		}
-		return errDiff(w.Err, g.Err)
-	case syscall.Errno:
-		if w != got.(syscall.Errno) {
-			return fmt.Sprintf("want errno %d, got %d", int(w), int(got.(syscall.Errno)))
-		}
-	}
-	return ""
-}
 
 // bigFileSize is the size of big.bin in the trees the DirFS tests build:
 // several MiB, so reads cross many buffers and pages.
@@ -176,58 +127,40 @@ var dirFSNames = []string{
 	"d1/./x", "a\x00b", `d1\x`, "big.bin",
 }
 
-// describeFSResult renders a DirFS method's successful result.
-func describeFSResult(t *testing.T, v any) any {
-	switch v := v.(type) {
-	case fs.FileInfo:
-		if v == nil {
-			return nil
-		}
-		return fmt.Sprintf("%s %v %d %v dir=%v", v.Name(), v.Mode(), v.Size(), testkit.OracleTime(v.ModTime()).UnixNano(), v.IsDir())
-	case []fs.DirEntry:
-		if v == nil {
-			return nil
-		}
-		out := []string{}
-		for _, e := range v {
-			out = append(out, fmt.Sprintf("%s %v %v", e.Name(), e.Type(), e.IsDir()))
-		}
-		return out
-	case fs.File:
-		if v == nil {
-			return nil
-		}
-		defer v.Close()
-		fi, err := v.Stat()
-		if err != nil {
-			return "stat: " + err.Error()
-		}
-		out := []any{describeFSResult(t, fi)}
-		if fi.IsDir() {
-			rd, ok := v.(fs.ReadDirFile)
-			if !ok {
-				return "directory without ReadDir"
-			}
-			entries, err := rd.ReadDir(-1)
-			slices.SortFunc(entries, func(a, b fs.DirEntry) int { return cmpString(a.Name(), b.Name()) })
-			out = append(out, describeFSResult(t, entries), fmt.Sprint(err))
-		} else {
-			data, err := io.ReadAll(v)
-			out = append(out, string(data), fmt.Sprint(err))
-		}
-		return out
-	}
-	return v
-}
-
-func cmpString(a, b string) int {
+// recordFSResult records what a DirFS method returned: a FileInfo with
+// its modification time; a directory's entries; a file's FileInfo and
+// its directory entries (in name order) or content.
+func recordFSResult(r *testkit.Recorder, label string, v any, err error) {
+	f, ok := v.(fs.File)
 	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+	case !ok:
+		if fi, ok := v.(fs.FileInfo); ok {
+			v = testkit.WithModTime(fi)
+		}
+		r.Record(label, v, err)
+		return
+	case f == nil:
+		r.Record(label, nil, err)
+		return
 	}
-	return 0
+	defer f.Close()
+	fi, serr := f.Stat()
+	r.Record(label, "file", err, "Stat", testkit.WithModTime(fi), serr)
+	if serr != nil {
+		return
+	}
+	if !fi.IsDir() {
+		data, err := io.ReadAll(f)
+		r.Record(label+" ReadAll", data, err)
+		return
+	}
+	rd, ok := f.(fs.ReadDirFile)
+	if !ok {
+		r.Record(label + " directory without ReadDir")
+		return
+	}
+	entries, err := rd.ReadDir(-1)
+	r.Record(label+" ReadDir", testkit.Sorted(entries), err)
 }
 
 // TestDirFSDiff calls every method of DirFS and of os.DirFS over the same
@@ -267,20 +200,18 @@ func TestDirFSDiff(t *testing.T) {
 	}
 	roots := []string{dir, dir + string(os.PathSeparator), ""}
 	for _, root := range roots {
-		osFS, ourFS := os.DirFS(root), uringfs.DirFS(root)
-		for _, m := range methods {
-			for _, name := range dirFSNames {
-				wv, werr := m.call(osFS, name)
-				gv, gerr := m.call(ourFS, name)
-				what := fmt.Sprintf("DirFS(%q).%s(%q)", root, m.name, name)
-				if d := errDiff(werr, gerr); d != "" {
-					t.Errorf("%s: %s", what, d)
-				}
-				wd, gd := describeFSResult(t, wv), describeFSResult(t, gv)
-				if !reflect.DeepEqual(wd, gd) {
-					t.Errorf("%s:\n    os:      %#v\n    uringfs: %#v", what, wd, gd)
+		var recs [2]*testkit.Recorder
+		for i, fsys := range []fs.FS{os.DirFS(root), uringfs.DirFS(root)} {
+			recs[i] = testkit.NewRecorder("")
+			for _, m := range methods {
+				for _, name := range dirFSNames {
+					v, err := m.call(fsys, name)
+					recordFSResult(recs[i], fmt.Sprintf("%s(%q)", m.name, name), v, err)
 				}
 			}
+		}
+		for _, d := range testkit.Differences("os", "uringfs", recs[0].Steps(), recs[1].Steps(), 0) {
+			t.Errorf("DirFS(%q): %s", root, d)
 		}
 	}
 }

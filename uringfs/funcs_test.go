@@ -11,8 +11,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -87,60 +86,6 @@ func buildFixture(t *testing.T) {
 	}
 }
 
-// snapshot describes the tree under the working directory: every name with
-// its type, permissions, owner, size, link target and the bytes of regular
-// files.
-func snapshot(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			// An unreadable directory is part of the picture: record it.
-			out = append(out, path+" error: "+err.Error())
-			return nil
-		}
-		fi, err := os.Lstat(path)
-		if err != nil {
-			return err
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		line := fmt.Sprintf("%s %v uid=%d gid=%d", path, fi.Mode(), st.Uid, st.Gid)
-		switch {
-		case fi.Mode().IsRegular():
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			if len(data) > 64 {
-				line += fmt.Sprintf(" %d bytes sum=%x", len(data), fnv(data))
-			} else {
-				line += fmt.Sprintf(" %q", data)
-			}
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			line += " -> " + target
-		}
-		out = append(out, line)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func fnv(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h = (h ^ uint64(c)) * 1099511628211
-	}
-	return h
-}
-
 // pathCase is one differential case: setup (optional) changes the fixture
 // in the working directory, run calls the API and returns what to compare
 // besides the error and the tree.
@@ -150,41 +95,38 @@ type pathCase struct {
 	run   func(t *testing.T, a pathAPI) (any, error)
 }
 
-// outcome is what one side of a case produced.
-type outcome struct {
-	val  any
-	err  error
-	tree []string
-}
-
 // runPathCases runs each case on a fresh fixture through os and through
 // uringfs, with relative names so that error paths match byte for byte, and
-// compares the value, the error and the tree left behind.
+// compares the value, the error and the tree left behind (with owners).
 func runPathCases(t *testing.T, cases []pathCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var res [2]outcome
+			var recs [2]*testkit.Recorder
+			var trees [2]testkit.Tree
 			for i, a := range []pathAPI{osPathAPI, ourPathAPI} {
-				t.Chdir(t.TempDir())
+				dir := t.TempDir()
+				t.Chdir(dir)
 				buildFixture(t)
 				if c.setup != nil {
 					c.setup(t)
 				}
 				v, err := c.run(t, a)
-				res[i] = outcome{v, err, snapshot(t)}
+				recs[i] = testkit.NewRecorder(dir)
+				if wd, err := os.Getwd(); err == nil {
+					recs[i].Alias(wd, "$DIR")
+				}
+				recs[i].Record("result", v)
+				recs[i].Record("error", err)
+				trees[i] = testkit.Snapshot(".", &testkit.SnapshotOptions{Owner: true})
 			}
-			want, got := res[0], res[1]
-			if d := errDiff(want.err, got.err); d != "" {
-				t.Errorf("error differs: %s", d)
+			for _, d := range testkit.Differences("os", "uringfs", recs[0].Steps(), recs[1].Steps(), 0) {
+				t.Error(d)
 			}
-			if !reflect.DeepEqual(want.val, got.val) {
-				t.Errorf("result differs:\n    os:      %#v\n    uringfs: %#v", want.val, got.val)
-			}
-			if !reflect.DeepEqual(want.tree, got.tree) {
-				t.Errorf("tree differs:\n    os:      %q\n    uringfs: %q", want.tree, got.tree)
+			if d := trees[0].Diff(trees[1], "os", "uringfs"); d != "" {
+				t.Errorf("tree differs:\n%s", d)
 			}
 			if testing.Verbose() {
-				t.Logf("both: %v, %#v", want.err, want.val)
+				t.Logf("both: %s", strings.Join(recs[0].Lines(), "; "))
 			}
 		})
 	}
@@ -244,7 +186,7 @@ func TestReadFileProc(t *testing.T) {
 	for _, name := range []string{"/proc/self/mountinfo", "/proc/filesystems", "/proc/version", "/proc/self/cmdline"} {
 		want, werr := os.ReadFile(name)
 		got, gerr := uringfs.ReadFile(name)
-		if d := errDiff(werr, gerr); d != "" {
+		if d := testkit.DiffErrors(werr, gerr); d != "" {
 			t.Errorf("ReadFile(%s): %s", name, d)
 		}
 		if !bytes.Equal(want, got) {
@@ -744,19 +686,19 @@ func TestTempErrors(t *testing.T) {
 	for _, pattern := range []string{"a/b", "/", "x*/"} {
 		_, werr := os.CreateTemp(".", pattern)
 		_, gerr := uringfs.CreateTemp(".", pattern)
-		if d := errDiff(werr, gerr); d != "" {
+		if d := testkit.DiffErrors(werr, gerr); d != "" {
 			t.Errorf("CreateTemp(%q): %s", pattern, d)
 		}
 		_, werr = os.MkdirTemp(".", pattern)
 		_, gerr = uringfs.MkdirTemp(".", pattern)
-		if d := errDiff(werr, gerr); d != "" {
+		if d := testkit.DiffErrors(werr, gerr); d != "" {
 			t.Errorf("MkdirTemp(%q): %s", pattern, d)
 		}
 	}
 	// A missing dir: MkdirTemp reports the dir itself.
 	_, werr := os.MkdirTemp("nope", "x")
 	_, gerr := uringfs.MkdirTemp("nope", "x")
-	if d := errDiff(werr, gerr); d != "" {
+	if d := testkit.DiffErrors(werr, gerr); d != "" {
 		t.Errorf("MkdirTemp(missing dir): %s", d)
 	}
 	// CreateTemp names the generated file, which differs: compare the rest.

@@ -21,6 +21,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/uringfs/uring/internal/testkit"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -176,88 +177,41 @@ var rootFixedTime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 // rootSnapshot describes the fixture holding root: inside, the root and
 // everything beneath it; outside, everything else beneath its base
 // directory (the base itself, the outside directory, the sentinel), which
-// no Root method may change. Absolute link targets are given relative to
-// the base, so that two fixtures compare equal.
-func rootSnapshot(t testing.TB, root string) (inside, outside string) {
+// no Root method may change. Owners, link counts and whether times are
+// still rootFixedTime are recorded too; absolute link targets read
+// relative to the base, so that two fixtures compare equal.
+func rootSnapshot(t testing.TB, root string) (inside, outside testkit.Tree) {
 	t.Helper()
 	base := rootBase(root)
-	var in, out strings.Builder
-	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		b := &out
-		if p == root || strings.HasPrefix(p, root+"/") {
-			b = &in
-		}
-		rel, _ := filepath.Rel(base, p)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		fmt.Fprintf(b, "%s %v uid=%d gid=%d fixedmtime=%v", rel, fi.Mode(), st.Uid, st.Gid, fi.ModTime().Equal(rootFixedTime))
-		switch {
-		case fi.Mode().IsRegular():
-			data, _ := os.ReadFile(p)
-			fmt.Fprintf(b, " %q nlink=%d", data, st.Nlink)
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			fmt.Fprintf(b, " -> %s", strings.ReplaceAll(target, base, "$BASE"))
-		}
-		b.WriteByte('\n')
-		return nil
-	})
+	opts := testkit.SnapshotOptions{Owner: true, Nlink: true, ModTimeIs: rootFixedTime,
+		Aliases: map[string]string{base: "$BASE"}}
+	inside = testkit.Snapshot(root, &opts)
+	rel, err := filepath.Rel(base, root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return in.String(), out.String()
+	opts.Omit = func(p string) bool { return p == filepath.ToSlash(rel) }
+	outside = testkit.Snapshot(base, &opts)
+	return inside, outside
 }
 
-// rootOutcome is what a call returned, in a form two implementations can be
-// compared by.
-type rootOutcome struct {
-	val     string
-	errType string
-	errText string
-	is      []bool // errors.Is against common rootSentinels
-}
-
-var rootSentinels = []error{
-	fs.ErrNotExist, fs.ErrExist, fs.ErrPermission, fs.ErrClosed, fs.ErrInvalid,
-	syscall.ENOENT, syscall.ENOTDIR, syscall.EISDIR, syscall.ELOOP, syscall.EEXIST,
-	syscall.EINVAL, syscall.ENOTEMPTY, syscall.EXDEV,
-}
-
-// rootNewOutcome records val and err; in both, roots, the fixture roots
-// the compared Roots were opened on, and the fixtures' base directories
-// around them are replaced by placeholders.
-func rootNewOutcome(val string, err error, roots ...string) rootOutcome {
-	norm := func(s string) string {
-		for _, root := range roots {
-			if root != "" {
-				s = strings.ReplaceAll(s, root, "$ROOT")
-				s = strings.ReplaceAll(s, rootBase(root), "$BASE")
-			}
-		}
-		return s
+// rootOutcome renders what a call returned, in a form two implementations
+// can be compared by: the value without inode numbers (they differ between
+// the two trees) and the error as testkit renders it, with roots, the
+// fixture roots the compared Roots were opened on, and the base
+// directories around them replaced by placeholders.
+func rootOutcome(val string, err error, roots ...string) string {
+	if i := strings.Index(val, " ino="); i >= 0 {
+		val = val[:i]
 	}
-	o := rootOutcome{val: norm(val)}
-	if err != nil {
-		o.errType = fmt.Sprintf("%T", err)
-		o.errText = norm(err.Error())
-		for _, s := range rootSentinels {
-			o.is = append(o.is, errors.Is(err, s))
+	r := testkit.NewRecorder("")
+	for _, root := range roots {
+		if root != "" {
+			r.Alias(root, "$ROOT")
+			r.Alias(rootBase(root), "$BASE")
 		}
 	}
-	return o
-}
-
-func (o rootOutcome) String() string {
-	if o.errType == "" {
-		return fmt.Sprintf("ok %q", o.val)
-	}
-	return fmt.Sprintf("%q err %s %q is=%v", o.val, o.errType, o.errText, o.is)
+	return r.Format(val) + " | " + r.Format(err)
 }
 
 // rootLeafErr is the innermost error.
@@ -622,25 +576,25 @@ func rootDiffOp(t *testing.T, op rootOp) {
 	for _, name := range names {
 		oVal, oErr := op.osFn(p.oR, rootExpand(name, p.oDir))
 		uVal, uErr := op.ourFn(p.uR, rootExpand(name, p.uDir))
-		want := rootNewOutcome(oVal, oErr, p.oDir)
-		got := rootNewOutcome(uVal, uErr, p.uDir)
+		want := rootOutcome(oVal, oErr, p.oDir)
+		got := rootOutcome(uVal, uErr, p.uDir)
 		what := fmt.Sprintf("%s(%q)", op.name, name)
-		if !rootEqualOutcome(want, got) {
-			t.Errorf("%s:\n os:   %v\n ours: %v", what, want, got)
+		if want != got {
+			t.Errorf("%s:\n os:   %s\n ours: %s", what, want, got)
 		}
 		rootCheckSameError(t, what, oErr, uErr)
 		oIn, oOut := rootSnapshot(t, p.oDir)
 		uIn, uOut := rootSnapshot(t, p.uDir)
-		if uOut != pristineOut {
-			t.Errorf("%s: ours changed what is outside the root:\n before:\n%s after:\n%s", what, pristineOut, uOut)
+		if d := pristineOut.Diff(uOut, "before", "after"); d != "" {
+			t.Errorf("%s: ours changed what is outside the root:\n%s", what, d)
 		}
-		if oOut != pristineOut {
-			t.Errorf("%s: os.Root changed what is outside the root:\n before:\n%s after:\n%s", what, pristineOut, oOut)
+		if d := pristineOut.Diff(oOut, "before", "after"); d != "" {
+			t.Errorf("%s: os.Root changed what is outside the root:\n%s", what, d)
 		}
-		if oIn != uIn {
-			t.Errorf("%s: trees differ afterwards:\n os:\n%s ours:\n%s", what, oIn, uIn)
+		if d := oIn.Diff(uIn, "os", "ours"); d != "" {
+			t.Errorf("%s: trees differ afterwards:\n%s", what, d)
 		}
-		changed := oIn != pristineIn || uIn != pristineIn || oOut != pristineOut || uOut != pristineOut
+		changed := !oIn.Equal(pristineIn) || !uIn.Equal(pristineIn) || !oOut.Equal(pristineOut) || !uOut.Equal(pristineOut)
 		if !op.mutate && changed {
 			t.Errorf("%s: a read-only method changed the tree", what)
 		}
@@ -651,17 +605,6 @@ func rootDiffOp(t *testing.T, op rootOp) {
 		}
 	}
 	p.close()
-}
-
-func rootEqualOutcome(a, b rootOutcome) bool {
-	// Inode numbers differ between the two trees; compare the rest.
-	strip := func(s string) string {
-		if i := strings.Index(s, " ino="); i >= 0 {
-			return s[:i]
-		}
-		return s
-	}
-	return strip(a.val) == strip(b.val) && a.errType == b.errType && a.errText == b.errText && slices.Equal(a.is, b.is)
 }
 
 // TestRootNamesStayInFixture guards the fixture itself: it resolves every
@@ -785,7 +728,7 @@ func TestRootClosed(t *testing.T) {
 		for _, name := range []string{"file", "", "../x"} {
 			oVal, oErr := op.osFn(osRoot, name)
 			uVal, uErr := op.ourFn(r, name)
-			if want, got := rootNewOutcome(oVal, oErr), rootNewOutcome(uVal, uErr); !rootEqualOutcome(want, got) {
+			if want, got := rootOutcome(oVal, oErr), rootOutcome(uVal, uErr); want != got {
 				t.Errorf("closed %s(%q):\n os:   %v\n ours: %v", op.name, name, want, got)
 			}
 		}
@@ -799,7 +742,7 @@ func TestRootOpenRootErrors(t *testing.T) {
 	for _, name := range []string{dir, dir + "/file", dir + "/missing", dir + "/link_dir", dir + "/link_file", ""} {
 		or, oErr := os.OpenRoot(name)
 		ur, uErr := uringfs.OpenRoot(name)
-		if want, got := rootNewOutcome("", oErr), rootNewOutcome("", uErr); !rootEqualOutcome(want, got) {
+		if want, got := rootOutcome("", oErr), rootOutcome("", uErr); want != got {
 			t.Errorf("OpenRoot(%q):\n os:   %v\n ours: %v", name, want, got)
 		}
 		if or != nil {
@@ -828,7 +771,7 @@ func TestRootOpenRootErrors(t *testing.T) {
 			}
 			uf.Close()
 		}
-		if want, got := rootNewOutcome(string(oData), oErr), rootNewOutcome(string(uData), uErr); !rootEqualOutcome(want, got) {
+		if want, got := rootOutcome(string(oData), oErr), rootOutcome(string(uData), uErr); want != got {
 			t.Errorf("OpenInRoot(%q):\n os:   %v\n ours: %v", name, want, got)
 		}
 	}
@@ -1024,7 +967,7 @@ func TestRootProcSelfRoot(t *testing.T) {
 		if uErr == nil || rootLeafErr(uErr).Error() != "path escapes from parent" {
 			t.Errorf("Open(%q) in %s = %v, want an escape", c.name, c.dir, uErr)
 		}
-		if want, got := rootNewOutcome("", oErr), rootNewOutcome("", uErr); !rootEqualOutcome(want, got) {
+		if want, got := rootOutcome("", oErr), rootOutcome("", uErr); want != got {
 			t.Errorf("Open(%q) in %s:\n os:   %v\n ours: %v", c.name, c.dir, want, got)
 		}
 		if _, err := r.Stat(c.name); err == nil {
@@ -1032,7 +975,7 @@ func TestRootProcSelfRoot(t *testing.T) {
 		}
 		_, oErr = osRoot.Stat(c.name)
 		_, uErr = r.Stat(c.name)
-		if want, got := rootNewOutcome("", oErr), rootNewOutcome("", uErr); !rootEqualOutcome(want, got) {
+		if want, got := rootOutcome("", oErr), rootOutcome("", uErr); want != got {
 			t.Errorf("Stat(%q) in %s:\n os:   %v\n ours: %v", c.name, c.dir, want, got)
 		}
 		osRoot.Close()
@@ -1102,7 +1045,7 @@ func TestRootFS(t *testing.T) {
 		_, oErr := ofs.Open(name)
 		_, uErr := fsys.Open(name)
 		check := func(what string, oErr, uErr error) {
-			if want, got := rootNewOutcome("", oErr), rootNewOutcome("", uErr); !rootEqualOutcome(want, got) {
+			if want, got := rootOutcome("", oErr), rootOutcome("", uErr); want != got {
 				t.Errorf("FS %s(%q):\n os:   %v\n ours: %v", what, name, want, got)
 			}
 		}
