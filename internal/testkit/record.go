@@ -83,9 +83,14 @@ func (r *Recorder) Norm(s string) string { return r.aliases.apply(s) }
 
 // Wrappers that choose a rendering other than the default for a value.
 type (
-	sorted  struct{ v any }
-	modTime struct{ fi fs.FileInfo }
+	sorted   struct{ v any }
+	modTime  struct{ fi fs.FileInfo }
+	verbatim string
 )
+
+// Verbatim records s as it is, unquoted, for a value a test has rendered
+// itself ("fd=valid"); aliases are still replaced.
+func Verbatim(s string) any { return verbatim(s) }
 
 // Sorted renders a []string, []fs.DirEntry or []fs.FileInfo as a set: its
 // elements in sorted order. Directory order belongs to the file system;
@@ -105,7 +110,8 @@ func WithModTime(fi fs.FileInfo) any { return modTime{fi} }
 //   - a string quoted, with aliases replaced; a []byte quoted, or when
 //     longer than 64 bytes its length, first bytes and SHA-256; nil
 //     slices apart from empty ones;
-//   - an fs.FileInfo as name, mode, IsDir, size and the type of Sys();
+//   - an fs.FileInfo as name, mode, IsDir, size (of a regular file) and
+//     the type of Sys();
 //     an fs.DirEntry as name, type, IsDir and its Info (or error);
 //   - a file (anything with a Name() string method) as its name only,
 //     since the oracle's type differs from the implementation's;
@@ -131,6 +137,8 @@ func (r *Recorder) Format(v any) string {
 		return r.formatErr(v)
 	case string:
 		return strconv.Quote(r.Norm(v))
+	case verbatim:
+		return r.Norm(string(v))
 	case []byte:
 		return formatBytes(v)
 	case time.Time:
@@ -192,7 +200,14 @@ func (r *Recorder) formatSlice(v any, sort bool) string {
 }
 
 func (r *Recorder) formatInfo(fi fs.FileInfo, mtime bool) string {
-	s := fmt.Sprintf("FileInfo{%q %v dir=%v size=%d sys=%T", r.normName(fi.Name()), fi.Mode(), fi.IsDir(), fi.Size(), fi.Sys())
+	s := fmt.Sprintf("FileInfo{%q %v dir=%v", r.normName(fi.Name()), fi.Mode(), fi.IsDir())
+	if fi.Mode().IsRegular() {
+		// Only here is the size the program's doing: a link's is its
+		// target's length (an absolute one names the run's directory), a
+		// directory's depends on the file system.
+		s += fmt.Sprintf(" size=%d", fi.Size())
+	}
+	s += fmt.Sprintf(" sys=%T", fi.Sys())
 	if mtime {
 		s += fmt.Sprintf(" mtime=%d", OracleTime(fi.ModTime()).UnixNano())
 	}

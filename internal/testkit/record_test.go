@@ -151,6 +151,7 @@ func TestFormatValues(t *testing.T) {
 		{[]string{"b", "a"}, `[]string(len=2){"b", "a"}`},
 		{testkit.Sorted([]string{"b", "a"}), `[]string(len=2){"a", "b"}`},
 		{42, "int(42)"},
+		{testkit.Verbatim("fd=valid in /base/run1"), "fd=valid in $DIR"},
 		{fs.FileMode(0o640), "-rw-r-----"},
 		{time.Unix(5, 0), "5000000000"},
 		{make([]byte, 100), `100 bytes "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"... sha256=`},
