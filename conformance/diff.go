@@ -1,18 +1,13 @@
 package conformance
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/uringfs/uring/internal/testkit"
 )
@@ -25,15 +20,12 @@ import (
 // contents are appended, so the bytes left on disk are compared as well.
 
 // entry is one observation in a transcript.
-type entry struct {
-	label string
-	value string
-}
+type entry = testkit.Step
 
 // recorder collects a transcript for one run of one scenario.
 type recorder struct {
+	*testkit.Recorder
 	dir     string
-	entries []entry
 	closers []io.Closer
 	// volatile names files whose bytes legitimately differ between runs
 	// (concurrent appends); the scenario compares their content itself.
@@ -54,13 +46,33 @@ type skipScenario struct{ reason string }
 
 func (r *recorder) skip(reason string) { panic(skipScenario{reason}) }
 
-// rec records the values observed by one step.
+// rec records the values observed by one step, as testkit renders them;
+// unwrapped slices are compared as sets.
 func (r *recorder) rec(label string, vals ...any) {
-	parts := make([]string, len(vals))
 	for i, v := range vals {
-		parts[i] = r.format(v)
+		switch v := v.(type) {
+		case ordered:
+			vals[i] = []string(v)
+		case orderedEntries:
+			vals[i] = []fs.DirEntry(v)
+		case []string, []fs.DirEntry, []fs.FileInfo:
+			vals[i] = testkit.Sorted(v)
+		case withTime:
+			vals[i] = testkit.WithModTime(v.FileInfo)
+		case uintptr:
+			vals[i] = testkit.Verbatim(map[bool]string{true: "fd=^0", false: "fd=valid"}[v == ^uintptr(0)])
+		case fileResult:
+			switch {
+			case v.v == nil:
+				vals[i] = testkit.Verbatim("file=nil")
+			case isNil(v.v):
+				vals[i] = testkit.Verbatim(fmt.Sprintf("file=typed-nil(%T)", v.v))
+			default:
+				vals[i] = testkit.Verbatim("file=ok")
+			}
+		}
 	}
-	r.entries = append(r.entries, entry{label, strings.Join(parts, " | ")})
+	r.Record(label, vals...)
 }
 
 // track remembers c so it is closed before the directory is inspected.
@@ -70,19 +82,18 @@ func (r *recorder) track(c io.Closer) {
 	}
 }
 
-func (r *recorder) norm(s string) string {
-	if r.dir == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, r.dir, "$DIR")
-}
+func (r *recorder) norm(s string) string { return r.Norm(s) }
 
-func (r *recorder) normAll(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = r.norm(s)
+// format and formatErr render one value as rec would (for scenarios that
+// build a value of several results).
+func (r *recorder) format(v any) string        { return r.Format(v) }
+func (r *recorder) formatErr(err error) string { return r.Format(err) }
+
+func nilness[T any](s []T) string {
+	if s == nil {
+		return "nil"
 	}
-	return out
+	return fmt.Sprintf("len=%d", len(s))
 }
 
 // Wrapper types select a non-default rendering for a recorded value.
@@ -97,193 +108,10 @@ type (
 	fileResult struct{ v any }
 )
 
-var sentinels = []struct {
-	name string
-	err  error
-}{
-	{"ErrNotExist", fs.ErrNotExist},
-	{"ErrExist", fs.ErrExist},
-	{"ErrPermission", fs.ErrPermission},
-	{"ErrClosed", fs.ErrClosed},
-	{"ErrInvalid", fs.ErrInvalid},
-	{"EOF", io.EOF},
-	{"ErrUnexpectedEOF", io.ErrUnexpectedEOF},
-	{"ErrShortWrite", io.ErrShortWrite},
-	{"ErrNoDeadline", os.ErrNoDeadline},
-	{"ErrDeadlineExceeded", os.ErrDeadlineExceeded},
-}
-
-// formatErr prints everything about err that callers can observe: its
-// concrete type, the fields of the os error types and the concrete type of
-// the error they hold, the errno it carries, the sentinels it matches and
-// its message.
-func (r *recorder) formatErr(err error) string {
-	if err == nil {
-		return "err=nil"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "err=%T", err)
-	switch e := err.(type) {
-	case *fs.PathError:
-		fmt.Fprintf(&b, "{Op:%q Path:%q Err:%T}", e.Op, r.norm(e.Path), e.Err)
-	case *os.LinkError:
-		fmt.Fprintf(&b, "{Op:%q Old:%q New:%q Err:%T}", e.Op, r.norm(e.Old), r.norm(e.New), e.Err)
-	case *os.SyscallError:
-		fmt.Fprintf(&b, "{Syscall:%q Err:%T}", e.Syscall, e.Err)
-	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		fmt.Fprintf(&b, " errno=%d", int(errno))
-	}
-	var is []string
-	for _, s := range sentinels {
-		if errors.Is(err, s.err) {
-			is = append(is, s.name)
-		}
-	}
-	if err == io.EOF {
-		is = append(is, "==io.EOF")
-	}
-	fmt.Fprintf(&b, " is=%v msg=%q", is, r.norm(err.Error()))
-	return b.String()
-}
-
-func (r *recorder) formatInfo(fi fs.FileInfo, mtime bool) string {
-	if isNil(fi) {
-		return "info=nil"
-	}
-	s := fmt.Sprintf("info{%q %v dir=%v", r.norm(fi.Name()), fi.Mode(), fi.IsDir())
-	if fi.Mode().IsRegular() {
-		s += fmt.Sprintf(" size=%d", fi.Size())
-	}
-	if mtime {
-		// As finely as the oracle's stat(2) reports it on this system.
-		s += fmt.Sprintf(" mtime=%d", testkit.OracleTime(fi.ModTime()).UnixNano())
-	}
-	return s + "}"
-}
-
-func (r *recorder) formatEntry(d fs.DirEntry) string {
-	s := fmt.Sprintf("%q:%v:dir=%v", d.Name(), d.Type(), d.IsDir())
-	fi, err := d.Info()
-	if err != nil {
-		return s + ":" + r.formatErr(err)
-	}
-	return s + ":" + r.formatInfo(fi, false)
-}
-
-func nilness[T any](s []T) string {
-	if s == nil {
-		return "nil"
-	}
-	return fmt.Sprintf("len=%d", len(s))
-}
-
-func (r *recorder) format(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "nil"
-	case error:
-		return r.formatErr(v)
-	case string:
-		return strconv.Quote(r.norm(v))
-	case []byte:
-		return formatBytes(v)
-	case uintptr:
-		if v == ^uintptr(0) {
-			return "fd=^0"
-		}
-		return "fd=valid"
-	case fs.FileMode:
-		return v.String()
-	case time.Time:
-		return strconv.FormatInt(v.UnixNano(), 10)
-	case withTime:
-		return r.formatInfo(v.FileInfo, true)
-	case fs.FileInfo:
-		return r.formatInfo(v, false)
-	case fileResult:
-		switch {
-		case v.v == nil:
-			return "file=nil"
-		case isNil(v.v):
-			return fmt.Sprintf("file=typed-nil(%T)", v.v)
-		}
-		return "file=ok"
-	case []fs.DirEntry:
-		parts := make([]string, len(v))
-		for i, d := range v {
-			parts[i] = r.formatEntry(d)
-		}
-		slices.Sort(parts)
-		return nilness(v) + "[" + strings.Join(parts, " ") + "]"
-	case orderedEntries:
-		parts := make([]string, len(v))
-		for i, d := range v {
-			parts[i] = r.formatEntry(d)
-		}
-		return nilness(v) + "[" + strings.Join(parts, " ") + "]"
-	case []fs.FileInfo:
-		parts := make([]string, len(v))
-		for i, fi := range v {
-			parts[i] = r.formatInfo(fi, false)
-		}
-		slices.Sort(parts)
-		return nilness(v) + "[" + strings.Join(parts, " ") + "]"
-	case []string:
-		s := r.normAll(v)
-		slices.Sort(s)
-		return nilness(v) + fmt.Sprintf("%q", s)
-	case ordered:
-		return nilness(v) + fmt.Sprintf("%q", r.normAll(v))
-	}
-	return fmt.Sprintf("%v", v)
-}
-
-func formatBytes(b []byte) string {
-	if b == nil {
-		return "bytes=nil"
-	}
-	if len(b) <= 64 {
-		return fmt.Sprintf("bytes=%q", b)
-	}
-	return fmt.Sprintf("bytes(len=%d sha256=%x)", len(b), sha256.Sum256(b))
-}
-
-// snapshot records the tree under r.dir: type, permissions, size, content
-// digest and link target of every entry.
+// snapshot records the tree under r.dir (testkit.Snapshot) as one step.
 func (r *recorder) snapshot() {
-	var lines []string
-	filepath.WalkDir(r.dir, func(path string, d fs.DirEntry, err error) error {
-		rel, _ := filepath.Rel(r.dir, path)
-		if err != nil {
-			lines = append(lines, rel+": "+r.formatErr(err))
-			return nil
-		}
-		fi, err := os.Lstat(path)
-		if err != nil {
-			lines = append(lines, rel+": "+r.formatErr(err))
-			return nil
-		}
-		line := fmt.Sprintf("%s %v", rel, fi.Mode())
-		switch {
-		case fi.Mode().IsRegular() && r.volatile[rel]:
-			line += fmt.Sprintf(" size=%d (content checked by the scenario)", fi.Size())
-		case fi.Mode().IsRegular():
-			data, err := os.ReadFile(path)
-			if err != nil {
-				line += " " + r.formatErr(err)
-			} else {
-				line += fmt.Sprintf(" size=%d sha256=%x", len(data), sha256.Sum256(data))
-			}
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(path)
-			line += " -> " + r.norm(target)
-		}
-		lines = append(lines, line)
-		return nil
-	})
-	r.entries = append(r.entries, entry{"disk", strings.Join(lines, "\n\t\t")})
+	t := testkit.Snapshot(r.dir, &testkit.SnapshotOptions{Volatile: func(rel string) bool { return r.volatile[rel] }})
+	r.Record("disk", testkit.Verbatim(strings.Join(t.Lines(), "\n\t\t")))
 }
 
 // transcript runs fn in a fresh temporary directory and returns what it
@@ -314,7 +142,7 @@ func tempDir() (string, error) {
 
 // transcriptIn runs fn with paths under dir, which it does not remove.
 func transcriptIn(dir string, fn func(r *recorder), keepDisk bool) (entries []entry, skipped string) {
-	r := &recorder{dir: dir}
+	r := &recorder{Recorder: testkit.NewRecorder(dir), dir: dir}
 	func() {
 		defer func() {
 			if v := recover(); v != nil {
@@ -322,7 +150,7 @@ func transcriptIn(dir string, fn func(r *recorder), keepDisk bool) (entries []en
 					skipped = s.reason
 					return
 				}
-				r.entries = append(r.entries, entry{"panic", fmt.Sprint(v)})
+				r.Record("panic", testkit.Verbatim(fmt.Sprint(v)))
 			}
 		}()
 		fn(r)
@@ -336,7 +164,7 @@ func transcriptIn(dir string, fn func(r *recorder), keepDisk bool) (entries []en
 	if skipped == "" && keepDisk {
 		r.snapshot()
 	}
-	return r.entries, skipped
+	return r.Steps(), skipped
 }
 
 // maxMismatches bounds the report for one scenario: after the first
@@ -346,27 +174,11 @@ const maxMismatches = 3
 // compare returns one error per differing step, at most maxMismatches.
 func compare(scenario, implName string, want, got []entry) []error {
 	var errs []error
-	n := max(len(want), len(got))
-	for i := 0; i < n && len(errs) < maxMismatches; i++ {
-		var w, g entry
-		if i < len(want) {
-			w = want[i]
-		} else {
-			w = entry{"(none)", "(transcript ended)"}
+	for _, m := range testkit.Mismatches(want, got) {
+		if len(errs) == maxMismatches {
+			break
 		}
-		if i < len(got) {
-			g = got[i]
-		} else {
-			g = entry{"(none)", "(transcript ended)"}
-		}
-		if w == g {
-			continue
-		}
-		if w.label == g.label {
-			errs = append(errs, fmt.Errorf("%s: step %d %s:\n\tos:   %s\n\t%s: %s", scenario, i, w.label, w.value, implName, g.value))
-		} else {
-			errs = append(errs, fmt.Errorf("%s: step %d diverged:\n\tos:   %s: %s\n\t%s: %s: %s", scenario, i, w.label, w.value, implName, g.label, g.value))
-		}
+		errs = append(errs, fmt.Errorf("%s: %s", scenario, m.Describe("os", implName)))
 	}
 	return errs
 }
