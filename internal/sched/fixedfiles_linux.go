@@ -84,10 +84,7 @@ func (l *Loop) ChainDirect(ctx context.Context, ops []*Op, more func(run func(op
 	if len(ops) == 0 || !l.DirectFiles() || !l.directOK(ops) {
 		return false, nil
 	}
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.admit(ctx); err != nil {
 		return false, err
 	}
 	defer l.leave()
@@ -174,10 +171,7 @@ func (l *Loop) ChainsDirect(ctx context.Context, chains [][]*Op, ran []bool,
 	if len(chains) == 0 || !l.DirectFiles() {
 		return nil
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.admit(ctx); err != nil {
 		return err
 	}
 	defer l.leave()

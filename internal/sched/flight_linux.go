@@ -116,10 +116,7 @@ func (l *Loop) StartOn(ctx context.Context, lane Lane, ops []*Op, links []bool, 
 			return nil, fmt.Errorf("uring: Start: opcode not supported by the loop")
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.admit(ctx); err != nil {
 		return nil, err
 	}
 	defer l.leave()

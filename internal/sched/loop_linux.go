@@ -235,6 +235,16 @@ func (l *Loop) Supported(op ring.Opcode) bool { return l.probe.Supported(op) }
 // Counters returns a snapshot of the loop's counters.
 func (l *Loop) Counters() Counters { return l.snapshot() }
 
+// admit lets a call into the loop: it fails with ctx's error if ctx is
+// already done, and with ErrClosed once Close has begun. An admitted call
+// must leave.
+func (l *Loop) admit(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return l.enter()
+}
+
 func (l *Loop) enter() error {
 	for {
 		s := l.state.Load()
@@ -318,10 +328,7 @@ func (l *Loop) Chain(ctx context.Context, ops []*Op) error {
 			return nil
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.admit(ctx); err != nil {
 		return err
 	}
 	defer l.leave()
