@@ -262,32 +262,6 @@ func closedDirect(ops []*Op) bool {
 	return last.Direct && last.Code == ring.OpClose && last.Res == 0
 }
 
-// fillDirect applies SQEFlags and the direct slot to a prepared SQE.
-func (op *Op) fillDirect(sqe *ring.SQE) {
-	sqe.Flags |= op.SQEFlags
-	if !op.Direct {
-		return
-	}
-	switch op.Code {
-	case ring.OpOpenat, ring.OpOpenat2:
-		sqe.SpliceFdIn = int32(op.slot + 1) // file_index is the slot plus one
-		if op.Code == ring.OpOpenat {
-			// A direct descriptor is in no process table, so it has no
-			// close-on-exec flag, and the kernel refuses one.
-			sqe.OpFlags &^= unix.O_CLOEXEC
-		}
-	case ring.OpClose:
-		sqe.Fd = 0
-		sqe.SpliceFdIn = int32(op.slot + 1)
-	default:
-		sqe.Fd = int32(op.slot)
-		sqe.Flags |= ring.SQEFixedFile
-		if op.Code == ring.OpRead || op.Code == ring.OpWrite {
-			sqe.OpFlags = op.Flags // RWF_* (RWF_NOWAIT)
-		}
-	}
-}
-
 // DirectSlotsInUse returns the direct descriptor slots that are reserved by
 // a chain in progress or were lost (could not be cleared); with no chain
 // running it is the leak count.

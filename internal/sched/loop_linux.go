@@ -380,19 +380,3 @@ func Default() (*Loop, error) {
 	})
 	return defaultLoop, defaultErr
 }
-
-var opPool = sync.Pool{New: func() any { return &Op{done: make(chan struct{}, 1)} }}
-
-func getOp(code ring.Opcode) *Op {
-	op := opPool.Get().(*Op)
-	op.Code = code
-	return op
-}
-
-// putOp returns an op whose completion has been consumed; it drops every
-// reference to caller memory first. It keeps its done channel and the
-// buffers of its NUL-terminated paths, which are its own, for the next use.
-func putOp(op *Op) {
-	*op = Op{done: op.done, path: op.path[:0], path2: op.path2[:0]}
-	opPool.Put(op)
-}

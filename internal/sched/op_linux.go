@@ -1,7 +1,11 @@
 package sched
 
+// An Op describes one operation in the terms of the system call it stands
+// for; this file turns it into what the kernel reads (prepare, fill: the
+// SQE, direct slot included) and pools Ops between calls.
+
 import (
-	"context"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -9,10 +13,6 @@ import (
 
 	"github.com/uringfs/uring/internal/ring"
 )
-
-// MaxRW is the largest transfer one read or write operation asks for, as in
-// the os package: larger requests are split by the caller.
-const MaxRW = 1 << 30
 
 // Op describes one operation. Which fields are used depends on Code; the
 // typed methods of Loop (Pread, Openat, ...) and the constructors (ReadOp,
@@ -227,306 +227,44 @@ func known(code ring.Opcode) bool {
 	return false
 }
 
-// run executes op with a call on the current goroutine: the syscall backend.
-func (op *Op) run() {
-	var n int
-	var err error
-	err = retryEINTR(func() (err error) {
-		n, err = op.syscall()
-		return err
-	})
-	if err != nil {
-		errno, ok := err.(syscall.Errno)
-		if !ok {
-			errno = unix.EINVAL
-		}
-		op.Res = -int32(errno)
+// fillDirect applies SQEFlags and the direct slot to a prepared SQE.
+func (op *Op) fillDirect(sqe *ring.SQE) {
+	sqe.Flags |= op.SQEFlags
+	if !op.Direct {
 		return
 	}
-	op.Res = int32(n)
-}
-
-// retryEINTR runs fn until it fails with something other than EINTR. It
-// is the loop's one retry of interrupted system calls: every call sched
-// makes on a caller's behalf goes through it, so no caller above sees
-// EINTR from the loop.
-func retryEINTR(fn func() error) error {
-	for {
-		if err := fn(); err != unix.EINTR {
-			return err
-		}
-	}
-}
-
-func (op *Op) syscall() (int, error) {
 	switch op.Code {
-	case ring.OpNop:
-		return 0, nil
-	case ring.OpRead:
-		if op.Off == -1 {
-			return unix.Read(op.Fd, op.Buf)
+	case ring.OpOpenat, ring.OpOpenat2:
+		sqe.SpliceFdIn = int32(op.slot + 1) // file_index is the slot plus one
+		if op.Code == ring.OpOpenat {
+			// A direct descriptor is in no process table, so it has no
+			// close-on-exec flag, and the kernel refuses one.
+			sqe.OpFlags &^= unix.O_CLOEXEC
 		}
-		return unix.Pread(op.Fd, op.Buf, op.Off)
-	case ring.OpWrite:
-		if op.Off == -1 {
-			return unix.Write(op.Fd, op.Buf)
-		}
-		return unix.Pwrite(op.Fd, op.Buf, op.Off)
-	case ring.OpReadv:
-		if op.Off == -1 {
-			return unix.Readv(op.Fd, op.Iovs)
-		}
-		return unix.Preadv(op.Fd, op.Iovs, op.Off)
-	case ring.OpWritev:
-		if op.Off == -1 {
-			return unix.Writev(op.Fd, op.Iovs)
-		}
-		return unix.Pwritev(op.Fd, op.Iovs, op.Off)
-	case ring.OpFsync:
-		if op.Flags&ring.FsyncDatasync != 0 {
-			return 0, unix.Fdatasync(op.Fd)
-		}
-		return 0, unix.Fsync(op.Fd)
-	case ring.OpOpenat:
-		return unix.Openat(op.Fd, op.Path, int(op.Flags), op.Mode)
-	case ring.OpOpenat2:
-		return unix.Openat2(op.Fd, op.Path, op.How)
 	case ring.OpClose:
-		// close(2) must not be retried on EINTR: the descriptor is gone.
-		if err := unix.Close(op.Fd); err != nil && err != unix.EINTR {
-			return 0, err
+		sqe.Fd = 0
+		sqe.SpliceFdIn = int32(op.slot + 1)
+	default:
+		sqe.Fd = int32(op.slot)
+		sqe.Flags |= ring.SQEFixedFile
+		if op.Code == ring.OpRead || op.Code == ring.OpWrite {
+			sqe.OpFlags = op.Flags // RWF_* (RWF_NOWAIT)
 		}
-		return 0, nil
-	case ring.OpStatx:
-		return 0, unix.Statx(op.Fd, op.Path, int(op.Flags), int(op.Mode), op.Statx)
-	case ring.OpFallocate:
-		return 0, unix.Fallocate(op.Fd, op.Mode, op.Off, int64(op.Len))
-	case ring.OpFadvise:
-		return 0, unix.Fadvise(op.Fd, op.Off, int64(op.Len), int(op.Flags))
-	case ring.OpRenameat:
-		return 0, unix.Renameat2(op.Fd, op.Path, op.Fd2, op.Path2, uint(op.Flags))
-	case ring.OpUnlinkat:
-		return 0, unix.Unlinkat(op.Fd, op.Path, int(op.Flags))
-	case ring.OpMkdirat:
-		return 0, unix.Mkdirat(op.Fd, op.Path, op.Mode)
-	case ring.OpSymlinkat:
-		return 0, unix.Symlinkat(op.Path, op.Fd, op.Path2)
-	case ring.OpLinkat:
-		return 0, unix.Linkat(op.Fd, op.Path, op.Fd2, op.Path2, int(op.Flags))
-	case ring.OpFtruncate:
-		return 0, unix.Ftruncate(op.Fd, int64(op.Len))
-	case ring.OpSplice:
-		var inOff, outOff *int64
-		if op.Off2 != -1 {
-			o := op.Off2
-			inOff = &o
-		}
-		if op.Off != -1 {
-			o := op.Off
-			outOff = &o
-		}
-		n, err := unix.Splice(op.Fd2, inOff, op.Fd, outOff, int(op.Len), int(op.Flags))
-		return int(n), err
 	}
-	return 0, unix.EINVAL
 }
 
-// Nop runs IORING_OP_NOP: a round trip through the loop.
-func (l *Loop) Nop(ctx context.Context) error {
-	op := getOp(ring.OpNop)
-	defer putOp(op)
-	return l.result0(ctx, op)
+var opPool = sync.Pool{New: func() any { return &Op{done: make(chan struct{}, 1)} }}
+
+func getOp(code ring.Opcode) *Op {
+	op := opPool.Get().(*Op)
+	op.Code = code
+	return op
 }
 
-func (l *Loop) result(ctx context.Context, op *Op) (int, error) {
-	if err := l.Do(ctx, op); err != nil {
-		return 0, err
-	}
-	if op.Res == -int32(unix.EAGAIN) && isTransfer(op.Code) && op.Off >= 0 {
-		// pread/pwrite on a seekable file never fail with EAGAIN, but the
-		// ring may post it for a file opened with O_NONBLOCK whose data is
-		// not at hand (the kernel's REQ_F_NOWAIT). os would block, so do
-		// what os does: the syscall, here.
-		l.ctr().retries.Add(1)
-		op.run()
-	}
-	if op.Res < 0 {
-		return 0, syscall.Errno(-op.Res)
-	}
-	return int(op.Res), nil
-}
-
-func (l *Loop) result0(ctx context.Context, op *Op) error {
-	_, err := l.result(ctx, op)
-	return err
-}
-
-// Pread reads into p at off (-1: at the file position) with one READ of at
-// most MaxRW bytes. A short count is returned as is.
-func (l *Loop) Pread(ctx context.Context, fd int, p []byte, off int64) (int, error) {
-	return l.pread(ctx, fd, clampRW(p), off)
-}
-
-// clampRW cuts p to MaxRW bytes. Each exported read or write clamps once,
-// on entry, and hands on to the unexported forms, which do not.
-func clampRW(p []byte) []byte {
-	if len(p) > MaxRW {
-		return p[:MaxRW]
-	}
-	return p
-}
-
-func (l *Loop) pread(ctx context.Context, fd int, p []byte, off int64) (int, error) {
-	op := getOp(ring.OpRead)
-	defer putOp(op)
-	op.Fd, op.Buf, op.Off = fd, p, off
-	return l.result(ctx, op)
-}
-
-// Pwrite writes p at off (-1: at the file position, or the end with
-// O_APPEND) with one WRITE of at most MaxRW bytes.
-func (l *Loop) Pwrite(ctx context.Context, fd int, p []byte, off int64) (int, error) {
-	return l.pwrite(ctx, fd, clampRW(p), off)
-}
-
-func (l *Loop) pwrite(ctx context.Context, fd int, p []byte, off int64) (int, error) {
-	op := getOp(ring.OpWrite)
-	defer putOp(op)
-	op.Fd, op.Buf, op.Off = fd, p, off
-	return l.result(ctx, op)
-}
-
-// Preadv reads into iovs at off with one READV.
-func (l *Loop) Preadv(ctx context.Context, fd int, iovs [][]byte, off int64) (int, error) {
-	op := getOp(ring.OpReadv)
-	defer putOp(op)
-	op.Fd, op.Iovs, op.Off = fd, iovs, off
-	return l.result(ctx, op)
-}
-
-// Pwritev writes iovs at off with one WRITEV.
-func (l *Loop) Pwritev(ctx context.Context, fd int, iovs [][]byte, off int64) (int, error) {
-	op := getOp(ring.OpWritev)
-	defer putOp(op)
-	op.Fd, op.Iovs, op.Off = fd, iovs, off
-	return l.result(ctx, op)
-}
-
-// Fsync flushes fd to stable storage; with datasync only the data and the
-// metadata needed to read it back (fdatasync).
-func (l *Loop) Fsync(ctx context.Context, fd int, datasync bool) error {
-	op := getOp(ring.OpFsync)
-	defer putOp(op)
-	op.Fd, op.Flags = fd, fsyncFlags(datasync)
-	return l.result0(ctx, op)
-}
-
-// Openat opens path relative to dirfd and returns the new descriptor.
-func (l *Loop) Openat(ctx context.Context, dirfd int, path string, flags int, mode uint32) (int, error) {
-	op := getOp(ring.OpOpenat)
-	defer putOp(op)
-	op.Fd, op.Path, op.Flags, op.Mode = dirfd, path, uint32(flags), mode
-	return l.result(ctx, op)
-}
-
-// Openat2 opens path relative to dirfd with the resolution rules in how.
-func (l *Loop) Openat2(ctx context.Context, dirfd int, path string, how *unix.OpenHow) (int, error) {
-	op := getOp(ring.OpOpenat2)
-	defer putOp(op)
-	h := *how
-	op.Fd, op.Path, op.How = dirfd, path, &h
-	return l.result(ctx, op)
-}
-
-// CloseFd closes fd. It is not cancellable: the descriptor is released whatever
-// ctx says.
-func (l *Loop) CloseFd(fd int) error {
-	op := getOp(ring.OpClose)
-	defer putOp(op)
-	op.Fd = fd
-	return l.result0(context.Background(), op)
-}
-
-// Statx fills st for path relative to dirfd (flags: AT_*, mask: STATX_*).
-func (l *Loop) Statx(ctx context.Context, dirfd int, path string, flags int, mask uint32, st *unix.Statx_t) error {
-	op := getOp(ring.OpStatx)
-	defer putOp(op)
-	op.Fd, op.Path, op.Flags, op.Mode, op.Statx = dirfd, path, uint32(flags), mask, st
-	return l.result0(ctx, op)
-}
-
-// Fallocate manipulates the space of fd (fallocate(2)).
-func (l *Loop) Fallocate(ctx context.Context, fd int, mode uint32, off, length int64) error {
-	op := getOp(ring.OpFallocate)
-	defer putOp(op)
-	op.Fd, op.Mode, op.Off, op.Len = fd, mode, off, uint64(length)
-	return l.result0(ctx, op)
-}
-
-// Fadvise declares an access pattern (posix_fadvise(2)).
-func (l *Loop) Fadvise(ctx context.Context, fd int, off, length int64, advice int) error {
-	op := getOp(ring.OpFadvise)
-	defer putOp(op)
-	op.Fd, op.Off, op.Len, op.Flags = fd, off, uint64(length), uint32(advice)
-	return l.result0(ctx, op)
-}
-
-// Renameat renames oldpath to newpath (renameat2(2) with flags).
-func (l *Loop) Renameat(ctx context.Context, olddirfd int, oldpath string, newdirfd int, newpath string, flags uint32) error {
-	op := getOp(ring.OpRenameat)
-	defer putOp(op)
-	op.Fd, op.Path, op.Fd2, op.Path2, op.Flags = olddirfd, oldpath, newdirfd, newpath, flags
-	return l.result0(ctx, op)
-}
-
-// Unlinkat removes path (a directory with AT_REMOVEDIR).
-func (l *Loop) Unlinkat(ctx context.Context, dirfd int, path string, flags int) error {
-	op := getOp(ring.OpUnlinkat)
-	defer putOp(op)
-	op.Fd, op.Path, op.Flags = dirfd, path, uint32(flags)
-	return l.result0(ctx, op)
-}
-
-// Mkdirat creates directory path with mode.
-func (l *Loop) Mkdirat(ctx context.Context, dirfd int, path string, mode uint32) error {
-	op := getOp(ring.OpMkdirat)
-	defer putOp(op)
-	op.Fd, op.Path, op.Mode = dirfd, path, mode
-	return l.result0(ctx, op)
-}
-
-// Symlinkat creates linkpath (relative to newdirfd) pointing at target.
-func (l *Loop) Symlinkat(ctx context.Context, target string, newdirfd int, linkpath string) error {
-	op := getOp(ring.OpSymlinkat)
-	defer putOp(op)
-	op.Path, op.Fd, op.Path2 = target, newdirfd, linkpath
-	return l.result0(ctx, op)
-}
-
-// Linkat creates a hard link newpath to oldpath.
-func (l *Loop) Linkat(ctx context.Context, olddirfd int, oldpath string, newdirfd int, newpath string, flags int) error {
-	op := getOp(ring.OpLinkat)
-	defer putOp(op)
-	op.Fd, op.Path, op.Fd2, op.Path2, op.Flags = olddirfd, oldpath, newdirfd, newpath, uint32(flags)
-	return l.result0(ctx, op)
-}
-
-// Ftruncate sets the size of fd.
-func (l *Loop) Ftruncate(ctx context.Context, fd int, length int64) error {
-	op := getOp(ring.OpFtruncate)
-	defer putOp(op)
-	op.Fd, op.Len = fd, uint64(length)
-	return l.result0(ctx, op)
-}
-
-// Splice moves up to n bytes from fdIn at offIn to fdOut at offOut (-1: file
-// position; one side must be a pipe).
-func (l *Loop) Splice(ctx context.Context, fdIn int, offIn int64, fdOut int, offOut int64, n int, flags uint32) (int, error) {
-	if n > MaxRW {
-		n = MaxRW
-	}
-	op := getOp(ring.OpSplice)
-	defer putOp(op)
-	op.Fd2, op.Off2, op.Fd, op.Off, op.Len, op.Flags = fdIn, offIn, fdOut, offOut, uint64(n), flags
-	return l.result(ctx, op)
+// putOp returns an op whose completion has been consumed; it drops every
+// reference to caller memory first. It keeps its done channel and the
+// buffers of its NUL-terminated paths, which are its own, for the next use.
+func putOp(op *Op) {
+	*op = Op{done: op.done, path: op.path[:0], path2: op.path2[:0]}
+	opPool.Put(op)
 }

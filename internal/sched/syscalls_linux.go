@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -192,4 +193,108 @@ func transferLen(op *Op) int {
 		n += len(b)
 	}
 	return n
+}
+
+// run executes op with a call on the current goroutine: the syscall backend.
+func (op *Op) run() {
+	var n int
+	var err error
+	err = retryEINTR(func() (err error) {
+		n, err = op.syscall()
+		return err
+	})
+	if err != nil {
+		errno, ok := err.(syscall.Errno)
+		if !ok {
+			errno = unix.EINVAL
+		}
+		op.Res = -int32(errno)
+		return
+	}
+	op.Res = int32(n)
+}
+
+// retryEINTR runs fn until it fails with something other than EINTR. It
+// is the loop's one retry of interrupted system calls: every call sched
+// makes on a caller's behalf goes through it, so no caller above sees
+// EINTR from the loop.
+func retryEINTR(fn func() error) error {
+	for {
+		if err := fn(); err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+func (op *Op) syscall() (int, error) {
+	switch op.Code {
+	case ring.OpNop:
+		return 0, nil
+	case ring.OpRead:
+		if op.Off == -1 {
+			return unix.Read(op.Fd, op.Buf)
+		}
+		return unix.Pread(op.Fd, op.Buf, op.Off)
+	case ring.OpWrite:
+		if op.Off == -1 {
+			return unix.Write(op.Fd, op.Buf)
+		}
+		return unix.Pwrite(op.Fd, op.Buf, op.Off)
+	case ring.OpReadv:
+		if op.Off == -1 {
+			return unix.Readv(op.Fd, op.Iovs)
+		}
+		return unix.Preadv(op.Fd, op.Iovs, op.Off)
+	case ring.OpWritev:
+		if op.Off == -1 {
+			return unix.Writev(op.Fd, op.Iovs)
+		}
+		return unix.Pwritev(op.Fd, op.Iovs, op.Off)
+	case ring.OpFsync:
+		if op.Flags&ring.FsyncDatasync != 0 {
+			return 0, unix.Fdatasync(op.Fd)
+		}
+		return 0, unix.Fsync(op.Fd)
+	case ring.OpOpenat:
+		return unix.Openat(op.Fd, op.Path, int(op.Flags), op.Mode)
+	case ring.OpOpenat2:
+		return unix.Openat2(op.Fd, op.Path, op.How)
+	case ring.OpClose:
+		// close(2) must not be retried on EINTR: the descriptor is gone.
+		if err := unix.Close(op.Fd); err != nil && err != unix.EINTR {
+			return 0, err
+		}
+		return 0, nil
+	case ring.OpStatx:
+		return 0, unix.Statx(op.Fd, op.Path, int(op.Flags), int(op.Mode), op.Statx)
+	case ring.OpFallocate:
+		return 0, unix.Fallocate(op.Fd, op.Mode, op.Off, int64(op.Len))
+	case ring.OpFadvise:
+		return 0, unix.Fadvise(op.Fd, op.Off, int64(op.Len), int(op.Flags))
+	case ring.OpRenameat:
+		return 0, unix.Renameat2(op.Fd, op.Path, op.Fd2, op.Path2, uint(op.Flags))
+	case ring.OpUnlinkat:
+		return 0, unix.Unlinkat(op.Fd, op.Path, int(op.Flags))
+	case ring.OpMkdirat:
+		return 0, unix.Mkdirat(op.Fd, op.Path, op.Mode)
+	case ring.OpSymlinkat:
+		return 0, unix.Symlinkat(op.Path, op.Fd, op.Path2)
+	case ring.OpLinkat:
+		return 0, unix.Linkat(op.Fd, op.Path, op.Fd2, op.Path2, int(op.Flags))
+	case ring.OpFtruncate:
+		return 0, unix.Ftruncate(op.Fd, int64(op.Len))
+	case ring.OpSplice:
+		var inOff, outOff *int64
+		if op.Off2 != -1 {
+			o := op.Off2
+			inOff = &o
+		}
+		if op.Off != -1 {
+			o := op.Off
+			outOff = &o
+		}
+		n, err := unix.Splice(op.Fd2, inOff, op.Fd, outOff, int(op.Len), int(op.Flags))
+		return int(n), err
+	}
+	return 0, unix.EINVAL
 }
