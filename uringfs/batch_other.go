@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"runtime"
-	"sync/atomic"
 	"syscall"
+
+	"github.com/uringfs/uring/internal/sched"
 )
 
 // Without io_uring, a Batch runs its operations on a bounded set of
@@ -43,10 +43,6 @@ func withCancel[T any](ctx context.Context, p *Pending[T], fn func(ctx context.C
 	p.setCancel(cancel)
 	return fn(cctx)
 }
-
-// workSem bounds the operations running at once, over all batches; see
-// sched's pool for why the bound is loose.
-var workSem = make(chan struct{}, max(64, 4*runtime.GOMAXPROCS(0)))
 
 // batchLane has nothing to hold here: completions always come through
 // the batch's queue.
@@ -85,34 +81,25 @@ func (b *Batch) submit(ctx context.Context, groups []*group) error {
 		}
 		return err
 	}
-	var next atomic.Int64
-	for range min(len(groups), cap(workSem)) {
-		go func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(groups) {
-					return
+	sched.PoolSpread(len(groups), func(i int) {
+		g := groups[i]
+		sched.PoolHold(func() {
+			broken := false
+			for _, e := range g.entries {
+				if broken {
+					e.abort(errChainBroken)
+					continue
 				}
-				g := groups[i]
-				workSem <- struct{}{}
-				broken := false
-				for _, e := range g.entries {
-					if broken {
-						e.abort(errChainBroken)
-						continue
-					}
-					if !e.run(ctx) && g.chain {
-						broken = true
-					}
+				if !e.run(ctx) && g.chain {
+					broken = true
 				}
-				if lf := g.linked; lf != nil && lf.file != nil {
-					lf.file.Close() // the chain did not close it
-					lf.file = nil
-				}
-				<-workSem
 			}
-		}()
-	}
+			if lf := g.linked; lf != nil && lf.file != nil {
+				lf.file.Close() // the chain did not close it
+				lf.file = nil
+			}
+		})
+	}, nil)
 	return nil
 }
 

@@ -62,12 +62,15 @@
 // shard_linux.go is one ring and its worker; submit_linux.go claims slots
 // and writes SQEs (publish, the one writer) for every kind of submission;
 // turn_linux.go enters, reaps and delivers; flight_linux.go and
-// flight_feed_linux.go are Start's Flights; syscalls_linux.go runs ops as
-// system calls; nowait_linux.go, readchain_linux.go and
+// flight_feed_linux.go are Start's Flights; op_linux.go describes and
+// prepares Ops, and calls_linux.go holds the typed calls (Pread, Openat,
+// ...); syscalls_linux.go runs ops as system calls, on goroutines bounded
+// by pool.go for flights; nowait_linux.go, readchain_linux.go and
 // fixedfiles_linux.go are the caller-side and direct-descriptor fast
-// paths; faults_linux.go is the test fault plan applied at the ring
-// boundary.
+// paths; probe_linux.go probes the kernel features they need;
+// faults_linux.go is the test fault plan applied at the ring boundary.
 //
-// On systems other than Linux the package is empty: uringfs uses the os
-// package there.
+// On systems other than Linux the package holds only the goroutine pool
+// (pool.go), which runs uringfs's Batches there: uringfs uses the os
+// package for everything else.
 package sched

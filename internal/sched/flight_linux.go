@@ -14,7 +14,7 @@ package sched
 //
 // On the syscall backend (and for opcodes the kernel's probe lacks) the same
 // API runs the operations on a bounded set of goroutines: at most
-// poolSize() system calls of all Flights run at once. Operations that can
+// PoolSize() system calls of all Flights run at once. Operations that can
 // block indefinitely (pipes, FIFOs) hold a place while they block, so many
 // of them in flight at once delay the others until they return.
 //

@@ -7,9 +7,6 @@ package sched
 
 import (
 	"context"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -86,51 +83,28 @@ func runLinked(ops []*Op, stop func(k int) bool, dfd *int) (stopped bool) {
 	return stopped
 }
 
-var (
-	poolOnce sync.Once
-	poolSem  chan struct{}
-)
-
-// poolSize bounds the system calls the pool runs at once. A call that
-// blocks for good (a read of a pipe nobody writes) holds its place while it
-// blocks, so the bound is not tight: at least 64, the depth that keeps a
-// device busy.
-func poolSize() int { return max(64, 4*runtime.GOMAXPROCS(0)) }
-
+// runPool runs the flight's chains on the process's goroutine pool.
 func (f *Flight) runPool() {
-	poolOnce.Do(func() { poolSem = make(chan struct{}, poolSize()) })
 	if len(f.chains) == 0 {
 		return
 	}
-	var next atomic.Int64
-	workers := min(len(f.chains), poolSize())
-	f.left.Add(int64(workers)) // workers keep the flight open until they exit
-	for range workers {
-		go func() {
-			defer f.release()
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= len(f.chains) {
-					return
-				}
-				f.runChain(f.chains[c])
-			}
-		}()
-	}
+	// The workers keep the flight open until they exit.
+	f.left.Add(int64(PoolWorkers(len(f.chains))))
+	PoolSpread(len(f.chains), func(c int) { f.runChain(f.chains[c]) }, f.release)
 }
 
 // runChain runs one chain of the flight, then signals its completions
 // (after giving back the pool token, since notify may start more work).
 func (f *Flight) runChain(c span) {
-	poolSem <- struct{}{}
-	dfd := -1 // the chain's direct slot, as a plain descriptor
-	runLinked(f.ops[c.start:c.end], func(k int) bool {
-		return f.cancelled.Load() || f.opCancel[c.start+k].Load()
-	}, &dfd)
-	if dfd >= 0 {
-		unix.Close(dfd) // as the ring empties a slot the chain left full
-	}
-	<-poolSem
+	PoolHold(func() {
+		dfd := -1 // the chain's direct slot, as a plain descriptor
+		runLinked(f.ops[c.start:c.end], func(k int) bool {
+			return f.cancelled.Load() || f.opCancel[c.start+k].Load()
+		}, &dfd)
+		if dfd >= 0 {
+			unix.Close(dfd) // as the ring empties a slot the chain left full
+		}
+	})
 	for i := c.start; i < c.end; i++ {
 		f.complete(i)
 	}
