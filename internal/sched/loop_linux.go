@@ -48,81 +48,6 @@ type Config struct {
 	RingMetadata bool
 }
 
-// Counters are cumulative event counts of a Loop.
-type Counters struct {
-	Ops       uint64 // operations run (each op of a chain counts)
-	Enters    uint64 // io_uring_enter calls made to submit
-	SQEs      uint64 // SQEs the kernel consumed
-	Inline    uint64 // submissions whose ops had completed before the caller would park
-	Parks     uint64 // submissions whose caller parked for its completion
-	Wakeups   uint64 // times a ring worker woke from its eventfd
-	Cancels   uint64 // ASYNC_CANCEL requests submitted for cancelled contexts
-	Fallbacks uint64 // ops run as syscalls on the io_uring backend (opcode missing)
-	Retries   uint64 // ops resubmitted after EINTR or EAGAIN from the kernel
-	OnCaller  uint64 // metadata ops and would-block buffered writes run as syscalls on the caller
-	SlotWaits uint64 // submissions that parked waiting for a free slot
-	// NowaitHits counts buffered reads and writes finished by
-	// preadv2/pwritev2(RWF_NOWAIT) on the caller, NowaitMisses those that
-	// would have blocked and went to the ring.
-	NowaitHits, NowaitMisses uint64
-	// CachedReads counts reads of files whose recent reads all came from
-	// the page cache, made with plain pread(2) on the caller (see CacheHint).
-	CachedReads uint64
-	// KernelWaits counts the parks a lone caller spent asleep in
-	// io_uring_enter for its own completion instead of on its channel
-	// (see the package doc).
-	KernelWaits uint64
-	// Wakes counts the NOPs Lane.Wake submitted to rouse a goroutine
-	// asleep in Await for a completion that came another way.
-	Wakes uint64
-}
-
-// counters is one stripe of the loop's counters. Every P adds to its own
-// stripe, so that goroutines on different CPUs counting the same event do
-// not pass one cache line back and forth on every op; Counters sums them.
-type counters struct {
-	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits, onCaller atomic.Uint64
-	nowaitHits, nowaitMisses, kernelWaits, wakes                                                atomic.Uint64
-	// probeTick counts the reads of files CacheHint calls cached; every
-	// cachedProbeEvery-th of them is a probe, the rest are CachedReads
-	// (see PreadCached). One count for both keeps that path at one atomic add.
-	probeTick atomic.Uint64
-	_         [64]byte
-}
-
-func (l *Loop) snapshot() Counters {
-	var c Counters
-	for i := range l.stripes {
-		s := &l.stripes[i]
-		c.Ops += s.ops.Load()
-		c.Enters += s.enters.Load()
-		c.SQEs += s.sqes.Load()
-		c.Inline += s.inline.Load()
-		c.Parks += s.parks.Load()
-		c.Wakeups += s.wakeups.Load()
-		c.Cancels += s.cancels.Load()
-		c.Fallbacks += s.fallbacks.Load()
-		c.Retries += s.retries.Load()
-		c.SlotWaits += s.slotWaits.Load()
-		c.OnCaller += s.onCaller.Load()
-		c.NowaitHits += s.nowaitHits.Load()
-		c.NowaitMisses += s.nowaitMisses.Load()
-		c.KernelWaits += s.kernelWaits.Load()
-		c.Wakes += s.wakes.Load()
-		t := s.probeTick.Load()
-		c.CachedReads += t - t/cachedProbeEvery
-	}
-	return c
-}
-
-// ctr returns the counter stripe of the P the caller runs on. The goroutine
-// may migrate before it adds; that only moves a count between stripes.
-func (l *Loop) ctr() *counters {
-	p := procPin()
-	procUnpin()
-	return &l.stripes[p%len(l.stripes)]
-}
-
 // Loop runs operations on io_uring or on plain syscalls. It is safe for
 // concurrent use.
 type Loop struct {
@@ -231,9 +156,6 @@ func (l *Loop) Rings() int { return len(l.shards) }
 // Supported reports whether the running kernel's io_uring supports op; on the
 // syscall backend it reports false.
 func (l *Loop) Supported(op ring.Opcode) bool { return l.probe.Supported(op) }
-
-// Counters returns a snapshot of the loop's counters.
-func (l *Loop) Counters() Counters { return l.snapshot() }
 
 // admit lets a call into the loop: it fails with ctx's error if ctx is
 // already done, and with ErrClosed once Close has begun. An admitted call
