@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// claim takes n slots from p as submitChains does, waiting for them; it
+// claim takes n slots from p as shard.claim does, waiting for them; it
 // gives back what it holds and returns nil when ctx ends first.
 func claim(ctx context.Context, p *slotPool, n int) []uint32 {
 	var idx []uint32
