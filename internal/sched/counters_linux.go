@@ -44,7 +44,13 @@ type counters struct {
 	// cachedProbeEvery-th of them is a probe, the rest are CachedReads
 	// (see PreadCached). One count for both keeps that path at one atomic add.
 	probeTick atomic.Uint64
-	_         [64]byte
+	// kinds are the per-kind tables of operations completed by a ring
+	// (stats_linux.go), indexed by kindOf[opcode]. They live in the
+	// stripe, so that a reap counting them touches only its own P's lines.
+	kinds [numKinds]kindCounters
+	// The padding keeps the next stripe's first counters off this
+	// stripe's last cache line.
+	_ [64]byte
 }
 
 func (l *Loop) snapshot() Counters {

@@ -36,7 +36,10 @@ type span struct{ start, end int }
 // submit queues ops as one chain and waits for all their completions.
 func (s *shard) submit(ctx context.Context, ops []*Op) error {
 	chain := [1]span{{0, len(ops)}}
-	return s.submitChains(ctx, ops, chain[:])
+	t0 := timeStart(ops) // a sample of single ops is timed (stats_linux.go)
+	err := s.submitChains(ctx, ops, chain[:])
+	s.l.timeEnd(t0, ops)
+	return err
 }
 
 // submitChains queues ops as the linked chains chains, and waits for all

@@ -246,6 +246,7 @@ func (s *shard) deliver(cqe *ring.CQE) {
 		}
 		return
 	}
+	s.l.countCQE(op) // before the signal: a woken waiter may reuse op
 	s.freed = append(s.freed, i)
 	if fl != nil {
 		fl.complete(fidx)

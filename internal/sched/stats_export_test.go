@@ -1,0 +1,4 @@
+package sched
+
+// LatencyBucket exposes latencyBucket to the tests of package sched_test.
+var LatencyBucket = latencyBucket
