@@ -276,29 +276,132 @@ func (l *Loop) allSupported(ops []*Op) bool {
 	return true
 }
 
+// ErrStarted is returned by SetDefault once the default loop has started.
+var ErrStarted = errors.New("uring: the default loop has already started")
+
+// DefaultConfig is the configuration of the default loop that SetDefault
+// records: a Config whose zero fields the environment fills in, and a
+// function told when the loop falls back.
+type DefaultConfig struct {
+	Config
+	// OnFallback, if not nil, is called once for each start of the default
+	// loop that ends on the syscall backend although the backend asked for
+	// was "" or "auto", with the reason (Loop.FallbackReason). It runs on
+	// the goroutine whose call started the loop, before that call goes on,
+	// and outside any lock: it may call Default.
+	OnFallback func(reason error)
+}
+
+// defaultState is one start of the default loop: the loop, or the error
+// that kept it from starting.
+type defaultState struct {
+	loop *Loop
+	err  error
+}
+
 var (
-	defaultOnce sync.Once
-	defaultLoop *Loop
-	defaultErr  error
+	// defaultMu orders starts, closes and configuration of the default
+	// loop; Default's fast path is the one load of defaultCur.
+	defaultMu  sync.Mutex
+	defaultCur atomic.Pointer[defaultState] // nil before the first start and after CloseDefault
+	defaultSet *DefaultConfig               // from SetDefault; nil: the environment alone
 )
 
+// SetDefault records the configuration the default loop is built from the
+// next time it starts. It fails with ErrStarted while the default loop is
+// running (between its first use and CloseDefault), and rejects an unknown
+// backend or a negative number of rings at once. A later call replaces an
+// earlier one.
+//
+// The configuration wins over the environment field by field: a zero field
+// (Backend "", Rings 0, RingMetadata false) is filled in from
+// URINGFS_BACKEND, URINGFS_RINGS and URINGFS_METADATA as Default describes.
+func SetDefault(cfg DefaultConfig) error {
+	switch cfg.Backend {
+	case "", "auto", BackendURing, BackendSyscall:
+	default:
+		return fmt.Errorf("uring: unknown backend %q (want \"auto\", %q or %q)", cfg.Backend, BackendURing, BackendSyscall)
+	}
+	if cfg.Rings < 0 {
+		return fmt.Errorf("uring: %d rings: want 0 (one per P) or more", cfg.Rings)
+	}
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if defaultCur.Load() != nil {
+		return ErrStarted
+	}
+	defaultSet = &cfg
+	return nil
+}
+
 // Default returns the process-wide loop, built on first use from the
-// environment: URINGFS_BACKEND ("", "uring" or "syscall"), URINGFS_RINGS
-// (number of rings) and URINGFS_METADATA ("ring" sends every metadata op to
-// the ring, see Config.RingMetadata). With URINGFS_BACKEND=uring and io_uring unavailable, it
-// returns the reason instead of falling back.
+// configuration SetDefault recorded, whose zero fields the environment
+// fills in: URINGFS_BACKEND ("", "auto", "uring" or "syscall"),
+// URINGFS_RINGS (number of rings) and URINGFS_METADATA ("ring" sends every
+// metadata op to the ring, see Config.RingMetadata). With backend "uring"
+// and io_uring unavailable, it returns the reason instead of falling back.
+// Every call returns the same loop, or the same error, until CloseDefault;
+// the next call after that builds a new one.
 func Default() (*Loop, error) {
-	defaultOnce.Do(func() {
-		cfg := Config{Backend: os.Getenv("URINGFS_BACKEND"), RingMetadata: os.Getenv("URINGFS_METADATA") == "ring"}
-		if s := os.Getenv("URINGFS_RINGS"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 {
-				defaultErr = fmt.Errorf("uring: URINGFS_RINGS=%q: want a positive number", s)
-				return
-			}
-			cfg.Rings = n
+	if s := defaultCur.Load(); s != nil {
+		return s.loop, s.err
+	}
+	return startDefault()
+}
+
+func startDefault() (*Loop, error) {
+	defaultMu.Lock()
+	if s := defaultCur.Load(); s != nil {
+		defaultMu.Unlock()
+		return s.loop, s.err
+	}
+	cfg, err := defaultConfig()
+	s := &defaultState{err: err}
+	if err == nil {
+		s.loop, s.err = New(cfg.Config)
+	}
+	defaultCur.Store(s)
+	defaultMu.Unlock()
+	if s.loop != nil && s.loop.backend == BackendSyscall && cfg.Backend != BackendSyscall && cfg.OnFallback != nil {
+		cfg.OnFallback(s.loop.reason)
+	}
+	return s.loop, s.err
+}
+
+// defaultConfig is SetDefault's configuration with its zero fields taken
+// from the environment. defaultMu is held.
+func defaultConfig() (DefaultConfig, error) {
+	var cfg DefaultConfig
+	if defaultSet != nil {
+		cfg = *defaultSet
+	}
+	if cfg.Backend == "" {
+		cfg.Backend = os.Getenv("URINGFS_BACKEND")
+	}
+	if !cfg.RingMetadata {
+		cfg.RingMetadata = os.Getenv("URINGFS_METADATA") == "ring"
+	}
+	if s := os.Getenv("URINGFS_RINGS"); s != "" && cfg.Rings == 0 {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("uring: URINGFS_RINGS=%q: want a positive number", s)
 		}
-		defaultLoop, defaultErr = New(cfg)
-	})
-	return defaultLoop, defaultErr
+		cfg.Rings = n
+	}
+	return cfg, nil
+}
+
+// CloseDefault closes the default loop, as Loop.Close does, and forgets
+// it (and the error that kept it from starting, if one did): the next
+// Default builds a new loop, from the configuration in effect then. Calls
+// that hold the old loop fail with ErrClosed. With no default loop running
+// it does nothing.
+func CloseDefault() error {
+	defaultMu.Lock()
+	s := defaultCur.Swap(nil)
+	defaultMu.Unlock()
+	if s == nil || s.loop == nil {
+		return nil
+	}
+	return s.loop.Close()
 }
