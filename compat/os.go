@@ -70,14 +70,6 @@ var (
 	ErrNoHandle         = os.ErrNoHandle         // "os: process handle unavailable"
 )
 
-// Stdin, Stdout and Stderr are os's own *os.File values for the standard
-// streams, not *File: the package doc says why.
-var (
-	Stdin  = os.Stdin
-	Stdout = os.Stdout
-	Stderr = os.Stderr
-)
-
 // Args holds the command-line arguments, starting with the program name. It
 // is a copy of os.Args made at initialisation: assigning to one does not
 // change the other.
@@ -122,7 +114,3 @@ func IsPathSeparator(c uint8) bool { return os.IsPathSeparator(c) }
 // NewSyscallError returns a *SyscallError for the named system call and err,
 // or nil if err is nil, like os.NewSyscallError.
 func NewSyscallError(syscall string, err error) error { return os.NewSyscallError(syscall, err) }
-
-// CopyFS copies the file system fsys into the directory dir, like os.CopyFS
-// (it is os.CopyFS: the files are written through os, not the loop).
-func CopyFS(dir string, fsys fs.FS) error { return os.CopyFS(dir, fsys) }
