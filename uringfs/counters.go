@@ -13,6 +13,9 @@ package uringfs
 // the counts that describe rings (Enters, SQEs, Inline, Parks, Wakeups,
 // SlotWaits, KernelWaits, Wakes) stay zero. On systems other than Linux
 // every count is zero.
+//
+// Stats returns the same counts together with the rings' gauges and
+// tables by kind of operation (see LoopStats).
 type Counters struct {
 	// Ops is the number of operations handed to the loop: reads, writes,
 	// opens, stats, syncs and the rest, each step of a linked chain or of
