@@ -82,6 +82,11 @@
 //	-engines L        os, uring, syscall (default all three)
 //	-json             JSON instead of the table (every phase and the medians;
 //	                  lat_p50_ns, lat_p99_ns, lat_p999_ns, writes, syncs)
+//	-benchfmt         Go benchmark format instead of the table, a line per
+//	                  phase (BenchmarkRandreadDirect/g=32/uring N ns/op
+//	                  ops/s MB/s cpu-ns/op p50-ns p99-ns p999-ns threads),
+//	                  for benchstat: benchstat old.txt new.txt compares two
+//	                  builds, benchstat -col /engine new.txt the engines
 //	-fio              also run randread-direct, randwrite-direct and mixed
 //	                  through fio --ioengine=io_uring --direct=1, one job at
 //	                  --iodepth=N for N goroutines, if fio is on PATH, and

@@ -39,6 +39,7 @@ type config struct {
 	keep        bool
 	chart       string // SVG file to write, "" for none
 	quiet       bool   // no progress reports on stderr
+	benchfmt    bool   // Go benchmark format instead of the table (benchfmt.go)
 }
 
 // run is the whole tool behind main, with its exit code; tests call it.
@@ -61,7 +62,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "uringbench:", err)
 		return 1
 	}
-	if cfg.json {
+	if cfg.benchfmt {
+		writeBenchfmt(stdout, rep)
+	} else if cfg.json {
 		if err := writeJSON(stdout, rep); err != nil {
 			fmt.Fprintln(stderr, "uringbench:", err)
 			return 1
@@ -104,6 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&workloads, "workloads", strings.Join(defaultWorkloads, ","), "workloads to run, or \"all\": "+strings.Join(allWorkloads, ","))
 	fs.StringVar(&engines, "engines", "os,uring,syscall", "engines to compare: os, uring, syscall")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as JSON instead of a table")
+	fs.BoolVar(&cfg.benchfmt, "benchfmt", false, "print every phase as a line of Go's benchmark format instead of a table, for benchstat (BenchmarkRandreadDirect/g=32/uring N ns/op ops/s cpu-ns/op ...)")
 	fs.BoolVar(&cfg.fio, "fio", false, "also run randread-direct, randwrite-direct and mixed through fio --ioengine=io_uring --direct=1 (one job, iodepth = goroutines, same file, -bs, -mix and -fsync), if fio is on PATH, and show each uringfs row's ratio to it")
 	fs.BoolVar(&cfg.isolate, "isolate", true, "run every phase in a fresh child process (clean thread counts and counters)")
 	fs.BoolVar(&cfg.direct, "direct", true, "run the O_DIRECT workloads (false: only buffered ones, as on a file system that refuses O_DIRECT)")
@@ -116,6 +120,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if cfg.json && cfg.benchfmt {
+		return nil, errors.New("-json and -benchfmt: choose one output format")
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
