@@ -47,10 +47,14 @@ var stdFiles []*File
 
 // stdFile returns a File over a duplicate of the standard stream fd.
 func stdFile(fd uintptr, name string) *File {
-	if d, err := dupFd(fd); err == nil {
-		fd = d
+	d, err := dupFd(fd)
+	if err != nil {
+		d = fd
 	}
-	f := NewFile(fd, name)
+	f := NewFile(d, name)
+	if f == nil && err == nil {
+		closeFd(d) // the loop could not start: no File owns the duplicate
+	}
 	stdFiles = append(stdFiles, f)
 	return f
 }

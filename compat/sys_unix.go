@@ -36,3 +36,6 @@ func pipeFds() (r, w uintptr, err error) {
 
 // setNonblock puts fd into non-blocking mode.
 func setNonblock(fd uintptr) { syscall.SetNonblock(int(fd), true) }
+
+// closeFd closes fd.
+func closeFd(fd uintptr) { syscall.Close(int(fd)) }

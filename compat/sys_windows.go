@@ -29,3 +29,6 @@ func pipeFds() (r, w uintptr, err error) {
 
 // setNonblock does nothing: Windows pipes have no such mode.
 func setNonblock(uintptr) {}
+
+// closeFd closes the handle fd.
+func closeFd(fd uintptr) { syscall.CloseHandle(syscall.Handle(fd)) }
