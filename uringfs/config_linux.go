@@ -71,7 +71,8 @@ func LoopBackend() (BackendKind, error) {
 // The next call into the package starts a new loop, with the configuration
 // in effect then (Configure may be called in between); its LoopCounters
 // start from zero. Files, Roots and Batches opened before Shutdown stay on
-// the closed loop: their operations fail with an error wrapping
-// ErrLoopClosed, so close them first. Without a running loop, and on
-// systems other than Linux, Shutdown does nothing and returns nil.
+// the closed loop: what they hand to it fails with an error wrapping
+// ErrLoopClosed (a read or write the page cache serves on the caller may
+// still succeed), except Close, which releases the descriptor as close(2)
+// would. Without a running loop Shutdown does nothing and returns nil.
 func Shutdown() error { return sched.CloseDefault() }

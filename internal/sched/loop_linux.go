@@ -188,7 +188,8 @@ func (l *Loop) leave() {
 // Close stops the loop. Operations in flight are cancelled where the kernel
 // can cancel them, and Close waits until every call has returned, then joins
 // the ring workers and unmaps the rings. Operations started afterwards fail
-// with ErrClosed. Close is idempotent.
+// with ErrClosed, except a lone CLOSE, which runs as close(2) so that no
+// descriptor is leaked. Close is idempotent.
 func (l *Loop) Close() error {
 	l.closeMu.Lock()
 	defer l.closeMu.Unlock()
@@ -251,6 +252,12 @@ func (l *Loop) Chain(ctx context.Context, ops []*Op) error {
 		}
 	}
 	if err := l.admit(ctx); err != nil {
+		if err == ErrClosed && len(ops) == 1 && ops[0].Code == ring.OpClose {
+			// Refusing a close would leak the descriptor: a file opened
+			// before the loop was closed (CloseDefault) must still be
+			// closable. close(2) needs no ring.
+			return runChain(ctx, ops)
+		}
 		return err
 	}
 	defer l.leave()
