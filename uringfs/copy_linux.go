@@ -5,23 +5,37 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"net"
 	"os"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/uringfs/uring/internal/sched"
 )
 
 // ReadFrom copies r into the file at its offset until io.EOF, like
 // os.File.ReadFrom. From another file (a *File or an *os.File, bare or in an
 // *io.LimitedReader) the kernel copies with copy_file_range(2), with os's
-// rules for when to fall back to a buffered copy and os's error shapes;
-// otherwise it copies through a pooled buffer.
+// rules for when to fall back to a buffered copy and os's error shapes.
+// From a stream socket or a pipe (anything whose SyscallConn lends one, such
+// as a *net.TCPConn, a stream *net.UnixConn or an *os.File pipe, bare or in
+// an *io.LimitedReader) it splices, as os does, through a pipe and the
+// loop, into a regular file not opened with O_APPEND or O_DIRECT (see
+// spliceFrom). Otherwise it copies through a pooled buffer.
 func (f *File) ReadFrom(r io.Reader) (n int64, err error) {
 	if err := f.checkValid(); err != nil {
 		return 0, err
 	}
 	n, handled, e := f.copyFileRangeFrom(r)
+	if !handled {
+		var m int64
+		m, handled, e = f.spliceFrom(r)
+		n += m
+	}
 	if !handled {
 		// Like os, unwrapped; n counts what a refused kernel copy moved
 		// before it gave up, which os would drop.
@@ -301,3 +315,259 @@ func (c rawConn) Read(fn func(fd uintptr) bool) error {
 }
 
 func (c rawConn) Write(fn func(fd uintptr) bool) error { return c.Read(fn) }
+
+// maxSpliceSize is the most one splice(2) moves into the pipe: os's 1 MiB,
+// the default largest pipe buffer (/proc/sys/fs/pipe-max-size).
+const maxSpliceSize = 1 << 20
+
+// spliceOps counts the splice operations ReadFrom hands to the loop, and
+// spliceWaits the times a source refused with EAGAIN and ReadFrom waited for
+// it to become readable. The tests read them to see which path a copy took.
+var spliceOps, spliceWaits atomic.Uint64
+
+// spliceFrom is os's spliceToFile (os/zero_copy_linux.go and
+// internal/poll.Splice), through the loop: data moves from the source to a
+// pooled pipe (the drain) and from the pipe to the file at its offset (the
+// pump), each step one IORING_OP_SPLICE, or on the syscall backend one
+// splice(2) run by the loop, so no thread of ours waits on the source.
+//
+// Sources are what os splices from, stream sockets, and pipes as well:
+// anything whose SyscallConn lends a descriptor of either kind. A source in
+// non-blocking mode, as the runtime poller keeps sockets and os.Pipe's
+// ends, answers EAGAIN when it has nothing; then, as os's poller does, the
+// drain waits for readability in the source's own RawConn.Read and tries
+// again, so its read deadline and Close apply as they would to os's splice.
+//
+// The destination must be a regular file: splice(2) refuses O_APPEND, as
+// os knows and does not try; O_DIRECT would take the source's data and then
+// may refuse it for its alignment; and a FIFO or socket in non-blocking mode
+// goes through the buffered copy, whose writes wait for room. handled is
+// false, and nothing has been read, when the copy is not for splice: the
+// caller then copies through a buffer. As in os, an EINVAL from the first
+// drain (a socket the kernel cannot splice from) also hands the copy over.
+func (f *File) spliceFrom(r io.Reader) (written int64, handled bool, err error) {
+	if f.appendMode || f.direct || f.nonblock.Load() {
+		return 0, false, nil
+	}
+	remain := int64(math.MaxInt64)
+	lr, isLimited := r.(*io.LimitedReader)
+	if isLimited {
+		r, remain = lr.R, lr.N
+		if remain <= 0 {
+			return 0, true, nil
+		}
+	}
+	if !f.isRegular() {
+		return 0, false, nil
+	}
+	rc, flags, ok, err := spliceSource(r)
+	if err != nil {
+		return 0, true, err
+	}
+	if !ok {
+		return 0, false, nil
+	}
+	v := splicePipePool.Get()
+	if v == nil {
+		return 0, false, nil
+	}
+	p := v.(*splicePipe)
+	defer putSplicePipe(p)
+	for remain > 0 {
+		inPipe, called, e := spliceDrain(f.loop, rc, p.wfd, int(min(remain, maxSpliceSize)), flags)
+		// Like os: a refusal (EINVAL) of the first drain moved nothing and
+		// hands the copy to the buffered path; so does a RawConn that never
+		// lent its descriptor.
+		handled = handled || (called && e != unix.EINVAL)
+		if e != nil || inPipe == 0 {
+			err = e
+			break
+		}
+		p.data += inPipe
+		n, e := f.splicePump(p.rfd, inPipe)
+		p.data -= n
+		written += int64(n)
+		remain -= int64(n)
+		if e != nil {
+			err = e
+			break
+		}
+	}
+	if isLimited {
+		lr.N -= written
+	}
+	if !handled {
+		return 0, false, nil
+	}
+	if errno, ok := err.(syscall.Errno); ok {
+		err = os.NewSyscallError("splice", errno)
+	}
+	return written, true, err
+}
+
+// isRegular reports whether f is a regular file.
+func (f *File) isRegular() bool {
+	var st unix.Stat_t
+	var err error
+	if e := f.withFd(func(fd int) { err = unix.Fstat(fd, &st) }); e != nil || err != nil {
+		return false
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFREG
+}
+
+// spliceSource returns the raw connection of r when its descriptor is a
+// stream socket or a pipe, with the splice flags its drain takes:
+// SPLICE_F_NONBLOCK for a source in non-blocking mode, which the kernel
+// implies for a socket but not for a pipe spliced into a blocking one. ok
+// is false for anything else, our own Files included (copy_file_range(2)
+// has had its try at those, and their RawConn cannot wait). err is set when
+// a network connection refused to lend its descriptor because it is closed:
+// os reports that from its splice, and so do we.
+func spliceSource(r io.Reader) (rc syscall.RawConn, flags uint32, ok bool, err error) {
+	switch r.(type) {
+	case *File, fileWithoutWriteTo:
+		return nil, 0, false, nil
+	}
+	sc, isConn := r.(syscall.Conn)
+	if !isConn {
+		return nil, 0, false, nil
+	}
+	rc, e := sc.SyscallConn()
+	if e != nil || rc == nil {
+		return nil, 0, false, nil
+	}
+	e = rc.Control(func(fd uintptr) {
+		var st unix.Stat_t
+		if unix.Fstat(int(fd), &st) != nil {
+			return
+		}
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFIFO:
+			ok = true
+		case unix.S_IFSOCK:
+			typ, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TYPE)
+			ok = err == nil && typ == unix.SOCK_STREAM
+		}
+		if fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0); err == nil && fl&unix.O_NONBLOCK != 0 {
+			flags = unix.SPLICE_F_NONBLOCK
+		}
+	})
+	if e != nil {
+		var oe *net.OpError
+		if errors.As(e, &oe) {
+			return nil, 0, false, oe.Err
+		}
+		return nil, 0, false, nil
+	}
+	return rc, flags, ok, nil
+}
+
+// rawConnErr is the error of a RawConn.Read as os's splice would report
+// it: a network connection's RawConn wraps what its poller said (closed, or
+// past the read deadline) in a *net.OpError, which os's splice, calling the
+// poller itself, does not.
+func rawConnErr(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return oe.Err
+	}
+	return err
+}
+
+// spliceDrain moves at most max bytes from the source into the empty pipe
+// wfd, waiting in rc.Read while a non-blocking source has nothing. n == 0
+// with no error is the source's end. called reports whether rc lent its
+// descriptor at all.
+func spliceDrain(l *sched.Loop, rc syscall.RawConn, wfd, max int, flags uint32) (n int, called bool, err error) {
+	rerr := rc.Read(func(fd uintptr) bool {
+		called = true
+		for {
+			spliceOps.Add(1)
+			n, err = l.Splice(background, int(fd), -1, wfd, -1, max, flags)
+			if err != unix.EINTR {
+				break
+			}
+		}
+		if err == unix.EAGAIN {
+			spliceWaits.Add(1)
+			return false
+		}
+		return true
+	})
+	if rerr != nil {
+		return 0, called, rawConnErr(rerr)
+	}
+	return n, called, err
+}
+
+// splicePump moves the inPipe bytes in the pipe rfd to the file at its
+// offset, under the write lock, as a Write would, and returns how many it
+// moved.
+func (f *File) splicePump(rfd, inPipe int) (int, error) {
+	if err := f.acquire(); err != nil {
+		return 0, err
+	}
+	defer f.release()
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
+	written := 0
+	for inPipe > 0 {
+		var n int
+		err := f.ignoringEINTR(func() (err error) {
+			spliceOps.Add(1)
+			n, err = f.loop.Splice(background, rfd, -1, f.fd, -1, inPipe, 0)
+			return err
+		})
+		if err != nil {
+			return written, err
+		}
+		if n <= 0 {
+			// The pipe holds inPipe bytes and is ours alone: a file that
+			// takes none of them is full or broken, as for Write.
+			return written, io.ErrUnexpectedEOF
+		}
+		inPipe -= n
+		written += n
+	}
+	return written, nil
+}
+
+// splicePipe is a pipe between the source and the file, and data what it
+// holds; a pipe still holding data is closed, not pooled.
+type splicePipe struct {
+	rfd, wfd int
+	data     int
+	cleanup  runtime.Cleanup
+}
+
+// splicePipePool keeps pipes between copies, as os does: the pool drops
+// what a garbage collection finds unused, and the pipe's cleanup closes it.
+// New returns nil when no pipe can be made; the copy is then buffered.
+var splicePipePool = sync.Pool{New: func() any {
+	var fds [2]int
+	// Blocking: the drain asks for SPLICE_F_NONBLOCK only for a source in
+	// non-blocking mode, so that a blocking source pipe waits as a read of
+	// it would.
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		return nil
+	}
+	// A pipe as large as one drain saves system calls; a smaller one works.
+	unix.FcntlInt(uintptr(fds[0]), unix.F_SETPIPE_SZ, maxSpliceSize)
+	p := &splicePipe{rfd: fds[0], wfd: fds[1]}
+	p.cleanup = runtime.AddCleanup(p, closePipe, fds)
+	return p
+}}
+
+func closePipe(fds [2]int) {
+	unix.Close(fds[0])
+	unix.Close(fds[1])
+}
+
+func putSplicePipe(p *splicePipe) {
+	if p.data != 0 {
+		p.cleanup.Stop()
+		closePipe([2]int{p.rfd, p.wfd})
+		return
+	}
+	splicePipePool.Put(p)
+}
