@@ -2,7 +2,12 @@ package compat
 
 // The standard streams.
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+
+	"github.com/uringfs/uring/uringfs"
+)
 
 // Stdin, Stdout and Stderr are *File values for the standard input, output
 // and error descriptors, so that a program can keep them and the files it
@@ -35,9 +40,9 @@ import "syscall"
 // itself, as os.Stdin does. Assigning to one of these variables does not
 // change os's, and does not close the File it held.
 var (
-	Stdin  = stdFile(uintptr(syscall.Stdin), "/dev/stdin")
-	Stdout = stdFile(uintptr(syscall.Stdout), "/dev/stdout")
-	Stderr = stdFile(uintptr(syscall.Stderr), "/dev/stderr")
+	Stdin  = stdFile(os.Stdin, uintptr(syscall.Stdin), "/dev/stdin")
+	Stdout = stdFile(os.Stdout, uintptr(syscall.Stdout), "/dev/stdout")
+	Stderr = stdFile(os.Stderr, uintptr(syscall.Stderr), "/dev/stderr")
 )
 
 // stdFiles holds the Files made for the standard streams, so that a File a
@@ -45,16 +50,13 @@ var (
 // would close its descriptor, which may be the stream itself.
 var stdFiles []*File
 
-// stdFile returns a File over a duplicate of the standard stream fd.
-func stdFile(fd uintptr, name string) *File {
-	d, err := dupFd(fd)
+// stdFile returns a File over a duplicate of the standard stream f
+// (uringfs.FromOS), or over fd itself where no duplicate can be made.
+func stdFile(f *os.File, fd uintptr, name string) *File {
+	nf, err := uringfs.FromOS(f)
 	if err != nil {
-		d = fd
+		nf = NewFile(fd, name)
 	}
-	f := NewFile(d, name)
-	if f == nil && err == nil {
-		closeFd(d) // the loop could not start: no File owns the duplicate
-	}
-	stdFiles = append(stdFiles, f)
-	return f
+	stdFiles = append(stdFiles, nf)
+	return nf
 }

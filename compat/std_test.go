@@ -51,7 +51,7 @@ func TestStdStreams(t *testing.T) {
 // Closing a standard-stream File closes its duplicate only: os's descriptor
 // stays open and usable, and the closed File answers ErrClosed as os's would.
 func TestStdFileCloseKeepsDescriptor(t *testing.T) {
-	f := compat.StdFile(os.Stdout.Fd(), "/dev/stdout")
+	f := compat.StdFile(os.Stdout, os.Stdout.Fd(), "/dev/stdout")
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestStdFileCloseKeepsDescriptor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer of.Close()
-	cf := compat.StdFile(of.Fd(), "/dev/stdin")
+	cf := compat.StdFile(of, of.Fd(), "/dev/stdin")
 	defer cf.Close()
 	buf := make([]byte, 3)
 	if _, err := io.ReadFull(cf, buf); err != nil || string(buf) != "abc" {

@@ -4,20 +4,6 @@ package compat
 
 import "syscall"
 
-// dupFd returns a close-on-exec duplicate of fd.
-func dupFd(fd uintptr) (uintptr, error) {
-	// The fork lock keeps a concurrent fork from inheriting the duplicate
-	// before it is marked close-on-exec, as os does where it lacks dup3.
-	syscall.ForkLock.RLock()
-	defer syscall.ForkLock.RUnlock()
-	d, err := syscall.Dup(int(fd))
-	if err != nil {
-		return 0, err
-	}
-	syscall.CloseOnExec(d)
-	return uintptr(d), nil
-}
-
 // pipeFds returns the read and write ends of a new close-on-exec pipe.
 func pipeFds() (r, w uintptr, err error) {
 	var p [2]int
@@ -36,6 +22,3 @@ func pipeFds() (r, w uintptr, err error) {
 
 // setNonblock puts fd into non-blocking mode.
 func setNonblock(fd uintptr) { syscall.SetNonblock(int(fd), true) }
-
-// closeFd closes fd.
-func closeFd(fd uintptr) { syscall.Close(int(fd)) }

@@ -3,45 +3,45 @@
 package uringfs
 
 import (
-	"errors"
 	"io/fs"
 	"os"
 )
 
-// FromOS would return a File over a duplicate of f's descriptor, as it does
-// on Linux, where f stays the caller's to close and closing either one
-// leaves the other open. Duplicating a descriptor takes code for each
-// system (dup on Unix, DuplicateHandle on Windows) that this build does not
-// have yet, and sharing f instead would change what Close does: here FromOS
-// reports a *PathError wrapping errors.ErrUnsupported. A nil f gives
-// os.ErrInvalid and a closed one a *PathError wrapping os.ErrClosed, as on
-// Linux.
+// FromOS returns a File over a duplicate of f's descriptor, as on Linux: f
+// stays the caller's to close, and closing either one leaves the other
+// open; the two share the file offset and status flags. A nil f gives
+// os.ErrInvalid and a closed one a *PathError wrapping os.ErrClosed.
 func FromOS(f *os.File) (*File, error) {
-	return nil, dupUnsupported(f)
+	d, err := dupFile(f)
+	if err != nil {
+		return nil, err
+	}
+	return &File{f: d}, nil
 }
 
-// OSFile would return a new *os.File over a duplicate of f's descriptor, as
-// it does on Linux, where closing either one leaves the other open. As with
-// FromOS, this build cannot duplicate a descriptor yet: OSFile reports a
-// *PathError wrapping errors.ErrUnsupported, after the errors *os.File
-// methods give (os.ErrInvalid for a nil File, os.ErrClosed for a closed
-// one).
-func (f *File) OSFile() (*os.File, error) {
-	return nil, dupUnsupported(f.inner())
-}
+// OSFile returns a new *os.File over a duplicate of f's descriptor, as on
+// Linux: it is the caller's to close, and closing either one leaves the
+// other open.
+func (f *File) OSFile() (*os.File, error) { return dupFile(f.inner()) }
 
-// dupUnsupported is the error of a duplication asked of f.
-func dupUnsupported(f *os.File) error {
+// dupFile returns a new *os.File, named as f, over a duplicate of f's
+// descriptor (dupHandle: one per system).
+func dupFile(f *os.File) (*os.File, error) {
 	if f == nil {
-		return os.ErrInvalid
+		return nil, os.ErrInvalid
 	}
-	err := errors.ErrUnsupported
-	rc, cerr := f.SyscallConn()
-	if cerr == nil {
-		cerr = rc.Control(func(uintptr) {})
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: err}
 	}
-	if cerr != nil {
-		err = os.ErrClosed // Control fails only on a closed file
+	var d uintptr
+	var derr error
+	if err := rc.Control(func(h uintptr) { d, derr = dupHandle(h) }); err != nil {
+		// Control fails only on a closed file.
+		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: os.ErrClosed}
 	}
-	return &fs.PathError{Op: "dup", Path: f.Name(), Err: err}
+	if derr != nil {
+		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: derr}
+	}
+	return os.NewFile(d, f.Name()), nil
 }
