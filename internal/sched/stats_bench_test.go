@@ -16,14 +16,7 @@ import (
 //
 //	go test -run - -bench RingPath -count 10 ./internal/sched
 //
-// Measured on a 2-CPU AMD EPYC VM shared with other work, 8 alternating
-// runs of 1s each, the stats' calls (countCQE in deliver, timeStart and
-// timeEnd in submit) removed from the same tree and not: nop/serial 711
-// and 730 ns/op (medians), read/serial 1182 and 1220 ns/op, some 20-40ns
-// (3%) an op on this shortest path. BenchmarkStatsCost puts the calls
-// themselves at 7ns and 4ns. Through uringfs (BenchmarkReadAt, 5
-// alternating runs) the difference is below the noise: direct/g=32/uringfs
-// 11806 and 11799 ns/op, hot/g=1/uringfs 496 and 493 ns/op.
+// BENCHMARKS.md ("Cost of the loop's statistics") holds the figures.
 func BenchmarkRingPath(b *testing.B) {
 	l := newLoop(b, sched.BackendURing, sched.Config{})
 	name := filepath.Join(b.TempDir(), "f")
