@@ -1,3 +1,5 @@
+//go:build linux
+
 package sched
 
 // LatencyBucket exposes latencyBucket to the tests of package sched_test.
