@@ -38,9 +38,20 @@ func FromOS(f *os.File) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	fd, err := dupOSFile(f)
+	if err != nil {
+		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: err}
+	}
+	fl, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	return newFile(fd, f.Name(), l, fl >= 0 && fl&unix.O_APPEND != 0), nil
+}
+
+// dupOSFile returns a close-on-exec duplicate of f's descriptor, or
+// os.ErrClosed if f is closed.
+func dupOSFile(f *os.File) (int, error) {
 	sc, err := f.SyscallConn()
 	if err != nil {
-		return nil, err
+		return -1, err
 	}
 	fd := -1
 	cerr := sc.Control(func(s uintptr) {
@@ -52,11 +63,7 @@ func FromOS(f *os.File) (*File, error) {
 			err = os.ErrClosed
 		}
 	}
-	if err != nil {
-		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: err}
-	}
-	fl, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	return newFile(fd, f.Name(), l, fl >= 0 && fl&unix.O_APPEND != 0), nil
+	return fd, err
 }
 
 // OSFile returns a new *os.File, named f.Name(), over a duplicate of f's

@@ -9,8 +9,6 @@ import (
 	"os"
 	"sync/atomic"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/uringfs/uring/internal/sched"
 )
 
@@ -33,17 +31,7 @@ func (r *Root) adopt(f *os.File, err error, flag int) (*File, error) {
 		return nil, err
 	}
 	defer f.Close()
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	fd := -1
-	cerr := sc.Control(func(s uintptr) {
-		fd, err = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0)
-	})
-	if cerr != nil {
-		err = cerr
-	}
+	fd, err := dupOSFile(f)
 	if err != nil {
 		return nil, &fs.PathError{Op: "openat", Path: f.Name(), Err: err}
 	}
