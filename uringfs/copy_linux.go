@@ -169,13 +169,9 @@ func (f *File) copyFileRangeFrom(r io.Reader) (int64, bool, error) {
 	if f.appendMode {
 		return 0, false, nil
 	}
-	remain := int64(math.MaxInt64)
-	lr, isLimited := r.(*io.LimitedReader)
-	if isLimited {
-		r, remain = lr.R, lr.N
-		if remain <= 0 {
-			return 0, true, nil
-		}
+	r, lr, remain := unwrapLimit(r)
+	if remain <= 0 {
+		return 0, true, nil
 	}
 	var src fdFile
 	switch v := r.(type) {
@@ -198,7 +194,7 @@ func (f *File) copyFileRangeFrom(r io.Reader) (int64, bool, error) {
 		return 0, false, nil
 	}
 	n, handled, err := copyFileRange(f, src, remain)
-	if isLimited {
+	if lr != nil {
 		lr.N -= n
 	}
 	if errno, ok := err.(syscall.Errno); ok {
@@ -349,13 +345,9 @@ func (f *File) spliceFrom(r io.Reader) (written int64, handled bool, err error) 
 	if f.appendMode || f.direct || f.nonblock.Load() {
 		return 0, false, nil
 	}
-	remain := int64(math.MaxInt64)
-	lr, isLimited := r.(*io.LimitedReader)
-	if isLimited {
-		r, remain = lr.R, lr.N
-		if remain <= 0 {
-			return 0, true, nil
-		}
+	r, lr, remain := unwrapLimit(r)
+	if remain <= 0 {
+		return 0, true, nil
 	}
 	if !f.isRegular() {
 		return 0, false, nil
@@ -393,7 +385,7 @@ func (f *File) spliceFrom(r io.Reader) (written int64, handled bool, err error) 
 			break
 		}
 	}
-	if isLimited {
+	if lr != nil {
 		lr.N -= written
 	}
 	if !handled {
@@ -570,4 +562,14 @@ func putSplicePipe(p *splicePipe) {
 		return
 	}
 	splicePipePool.Put(p)
+}
+
+// unwrapLimit looks through an *io.LimitedReader, as os's copy paths do:
+// it returns the reader under it, the LimitedReader itself (nil if r is
+// not one, else to be kept up to date with N) and how much may be read.
+func unwrapLimit(r io.Reader) (io.Reader, *io.LimitedReader, int64) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		return lr.R, lr, lr.N
+	}
+	return r, nil, math.MaxInt64
 }
