@@ -87,6 +87,11 @@ type OpStats struct {
 	// loop then redid as a system call (see Counters.Retries). End of
 	// file is not an error.
 	Errors uint64
+	// Fallbacks is the number of operations of the kind the io_uring
+	// backend ran as plain system calls because the kernel's io_uring
+	// could not run them (their share of Counters.Fallbacks). They are not
+	// in Ops.
+	Fallbacks uint64
 	// Latency is the distribution of the time single operations of the
 	// kind took, from the caller's submission to its return. It is a
 	// sample: one operation in 64, chosen at random, is timed, since two
@@ -237,13 +242,14 @@ func (s LoopStats) Metrics() []Metric {
 	}
 	for _, o := range s.Ops {
 		n := o.Latency.Count()
-		if o.Ops == 0 && n == 0 {
+		if o.Ops == 0 && o.Fallbacks == 0 && n == 0 {
 			continue
 		}
 		op := []Label{{"op", o.Op}}
 		out = append(out,
 			Metric{"uringfs_op_completions_total", op, float64(o.Ops)},
-			Metric{"uringfs_op_errors_total", op, float64(o.Errors)})
+			Metric{"uringfs_op_errors_total", op, float64(o.Errors)},
+			Metric{"uringfs_op_fallbacks_total", op, float64(o.Fallbacks)})
 		var cum uint64
 		for i, b := range o.Latency.Buckets {
 			cum += b

@@ -30,7 +30,7 @@ func Stats() LoopStats {
 	ops := l.OpStats()
 	s.Ops = make([]OpStats, len(ops))
 	for i, o := range ops {
-		s.Ops[i] = OpStats{Op: o.Name, Ops: o.Ops, Errors: o.Errors,
+		s.Ops[i] = OpStats{Op: o.Name, Ops: o.Ops, Errors: o.Errors, Fallbacks: o.Fallbacks,
 			Latency: Histogram{Buckets: o.Latency, Sum: time.Duration(o.LatencySum)}}
 	}
 	return s

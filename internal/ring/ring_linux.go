@@ -435,6 +435,17 @@ type Probe struct {
 // Supported reports whether the kernel accepts op.
 func (p *Probe) Supported(op Opcode) bool { return p != nil && p.supported[op] }
 
+// Without returns a copy of p that reports ops as unsupported, as an older
+// kernel's probe would: tests use it to run the paths a loop takes for an
+// opcode its kernel lacks.
+func (p *Probe) Without(ops ...Opcode) *Probe {
+	q := *p
+	for _, op := range ops {
+		q.supported[op] = false
+	}
+	return &q
+}
+
 // LastOp returns the highest opcode the kernel knows.
 func (p *Probe) LastOp() Opcode { return p.lastOp }
 

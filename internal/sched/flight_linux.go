@@ -190,7 +190,7 @@ func (l *Loop) StartOn(ctx context.Context, lane Lane, ops []*Op, links []bool, 
 
 	if pool {
 		if l.backend == BackendURing {
-			l.ctr().fallbacks.Add(uint64(len(ops)))
+			l.countFallbacks(ops)
 		}
 		f.runPool()
 	} else {

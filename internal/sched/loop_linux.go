@@ -264,7 +264,7 @@ func (l *Loop) Chain(ctx context.Context, ops []*Op) error {
 	l.ctr().ops.Add(uint64(len(ops)))
 	if l.backend == BackendSyscall || !l.allSupported(ops) {
 		if l.backend == BackendURing {
-			l.ctr().fallbacks.Add(uint64(len(ops)))
+			l.countFallbacks(ops)
 		}
 		return runChain(ctx, ops)
 	}

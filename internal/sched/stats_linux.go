@@ -48,6 +48,9 @@ func LatencyBucketLimit(i int) time.Duration {
 // kindCounters is one stripe's table for one kind of operation.
 type kindCounters struct {
 	ops, errs atomic.Uint64
+	// fallbacks counts the ops of the kind an io_uring loop ran as system
+	// calls because the kernel's ring lacks what they need.
+	fallbacks atomic.Uint64
 	// lat is the histogram of timed latencies, latSum their sum in
 	// nanoseconds.
 	lat    [LatencyBuckets]atomic.Uint64
@@ -94,6 +97,17 @@ func (l *Loop) countCQE(op *Op) {
 	}
 }
 
+// countFallbacks counts ops that an io_uring loop runs as system calls
+// because the ring cannot run them (Counters.Fallbacks), in total and per
+// kind.
+func (l *Loop) countFallbacks(ops []*Op) {
+	c := l.ctr()
+	c.fallbacks.Add(uint64(len(ops)))
+	for _, op := range ops {
+		c.kinds[kindOf[op.Code]].fallbacks.Add(1)
+	}
+}
+
 //go:linkname nanotime runtime.nanotime
 func nanotime() int64
 
@@ -129,8 +143,9 @@ type OpStats struct {
 	// Code is the opcode of the kind ("other": OpAsyncCancel).
 	Code ring.Opcode
 	// Ops and Errors count completions from a ring, Errors those with a
-	// negative result.
-	Ops, Errors uint64
+	// negative result; Fallbacks the ops of the kind run as system calls
+	// on an io_uring loop because the ring could not run them.
+	Ops, Errors, Fallbacks uint64
 	// Latency is the histogram of the timed submissions (see
 	// LatencyBuckets), LatencySum their total in nanoseconds.
 	Latency    [LatencyBuckets]uint64
@@ -150,6 +165,7 @@ func (l *Loop) OpStats() []OpStats {
 			k := &s.kinds[i]
 			out[i].Ops += k.ops.Load()
 			out[i].Errors += k.errs.Load()
+			out[i].Fallbacks += k.fallbacks.Load()
 			out[i].LatencySum += k.latSum.Load()
 			for b := range k.lat {
 				out[i].Latency[b] += k.lat[b].Load()
