@@ -63,12 +63,13 @@
 //   - A pipe or terminal, left blocking as os leaves it, is read in the ring
 //     without holding a thread on the io_uring backend; on the syscall
 //     backend the read holds a thread, as os.Stdin's does.
-//   - Initialising the package starts the loop (NewFile needs it), so
-//     URINGFS_BACKEND and the other settings must be in the environment
-//     before the program starts, not set by os.Setenv in main. If the loop
-//     cannot start at all (URINGFS_BACKEND=uring where io_uring is refused),
-//     the streams are nil Files whose methods return ErrInvalid, as every
-//     other function here fails then.
+//   - Initialising the package starts no loop: the streams are made with
+//     uringfs.FromOS and run on the process loop of the moment, which their
+//     first operation (or any other call here) starts. A program can still
+//     call uringfs.Configure in main, before its first file operation, and
+//     the streams survive uringfs.Shutdown. If the loop cannot start at all
+//     (URINGFS_BACKEND=uring where io_uring is refused), their operations
+//     fail with that error, as every other function here does then.
 //   - os/exec passes only an *os.File to a child as its own descriptor:
 //     cmd.Stdin = os.Stdin written under this import hands it a *File, which
 //     os/exec copies through a pipe, so an interactive child no longer sees

@@ -359,6 +359,10 @@ func (f *File) spliceFrom(r io.Reader) (written int64, handled bool, err error) 
 	if !ok {
 		return 0, false, nil
 	}
+	l, err := f.opLoop()
+	if err != nil {
+		return 0, false, nil
+	}
 	v := splicePipePool.Get()
 	if v == nil {
 		return 0, false, nil
@@ -366,7 +370,7 @@ func (f *File) spliceFrom(r io.Reader) (written int64, handled bool, err error) 
 	p := v.(*splicePipe)
 	defer putSplicePipe(p)
 	for remain > 0 {
-		inPipe, called, e := spliceDrain(f.loop, rc, p.wfd, int(min(remain, maxSpliceSize)), flags)
+		inPipe, called, e := spliceDrain(l, rc, p.wfd, int(min(remain, maxSpliceSize)), flags)
 		// Like os: a refusal (EINVAL) of the first drain moved nothing and
 		// hands the copy to the buffered path; so does a RawConn that never
 		// lent its descriptor.
@@ -500,6 +504,10 @@ func (f *File) splicePump(rfd, inPipe int) (int, error) {
 		return 0, err
 	}
 	defer f.release()
+	l, err := f.opLoop()
+	if err != nil {
+		return 0, err
+	}
 	f.wmu.Lock()
 	defer f.wmu.Unlock()
 	written := 0
@@ -507,7 +515,7 @@ func (f *File) splicePump(rfd, inPipe int) (int, error) {
 		var n int
 		err := f.ignoringEINTR(func() (err error) {
 			spliceOps.Add(1)
-			n, err = f.loop.Splice(background, rfd, -1, f.fd, -1, inPipe, 0)
+			n, err = l.Splice(background, rfd, -1, f.fd, -1, inPipe, 0)
 			return err
 		})
 		if err != nil {

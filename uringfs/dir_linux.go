@@ -217,7 +217,11 @@ func direntMode(t uint8) fs.FileMode {
 func (f *File) lstatat(name string) (fs.FileInfo, error) {
 	var st unix.Statx_t
 	err := ignoringEINTR(func() error {
-		return f.loop.Statx(background, f.fd, name, unix.AT_SYMLINK_NOFOLLOW, statxMask, &st)
+		l, err := f.opLoop()
+		if err != nil {
+			return err
+		}
+		return l.Statx(background, f.fd, name, unix.AT_SYMLINK_NOFOLLOW, statxMask, &st)
 	})
 	if err != nil {
 		return nil, f.wrapErr("fstatat", err)

@@ -60,9 +60,10 @@ func (file *file) close() error {
 	file.cleanup.Stop()
 	file.stopPoller() // wakes a Read or Write waiting for readiness
 	if busy {
+		l := file.runningLoop()
 		switch {
-		case file.loop.Backend() == sched.BackendURing:
-			file.cancelUntilDrained()
+		case l != nil && l.Backend() == sched.BackendURing:
+			file.cancelUntilDrained(l)
 		case file.nonblock.Load():
 			// stopPoller has woken whatever waited for readiness, and no
 			// call on a non-blocking descriptor waits for long: as os does
@@ -87,8 +88,8 @@ func (file *file) close() error {
 // then wait for good on a pipe with no writer. Such an operation is in the
 // ring moments later, so the cancel is repeated, at growing intervals, for
 // as long as references remain.
-func (file *file) cancelUntilDrained() {
-	file.loop.CancelFd(file.fd)
+func (file *file) cancelUntilDrained(l *sched.Loop) {
+	l.CancelFd(file.fd)
 	wait := 2 * time.Millisecond
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
@@ -97,7 +98,7 @@ func (file *file) cancelUntilDrained() {
 		case <-file.state.drained:
 			return
 		case <-timer.C:
-			file.loop.CancelFd(file.fd)
+			l.CancelFd(file.fd)
 			wait = min(2*wait, 100*time.Millisecond)
 			timer.Reset(wait)
 		}
@@ -110,7 +111,14 @@ func (file *file) destroy() error {
 	if info := file.dirinfo.Swap(nil); info != nil {
 		info.close()
 	}
-	if err := file.loop.CloseFd(file.fd); err != nil && err != unix.EINTR {
+	// close(2) is not retried on EINTR: the descriptor is gone either way.
+	var err error
+	if l := file.runningLoop(); l != nil {
+		err = l.CloseFd(file.fd)
+	} else {
+		err = unix.Close(file.fd)
+	}
+	if err != nil && err != unix.EINTR {
 		return err
 	}
 	return nil

@@ -39,7 +39,10 @@ type file struct {
 	// noNowaitWrite is set once the file system refuses RWF_NOWAIT writes.
 	noNowaitWrite atomic.Bool
 	cacheHint     sched.CacheHint // whether reads skip RWF_NOWAIT, see sched.CacheHint
-	loop          *sched.Loop
+	// loop is the loop the file was opened on. A File adopted with FromOS
+	// has none: it runs on the process loop of the moment (opLoop), so that
+	// adopting one (compat's standard streams, at init) starts no loop.
+	loop  *sched.Loop
 	state         fdState
 	rmu, wmu      sync.Mutex // serialise Read and Write, which move the file offset
 	dirinfo       atomic.Pointer[dirInfo]
@@ -65,6 +68,24 @@ var (
 	_ syscall.Conn       = (*File)(nil)
 	_ io.ReadWriteCloser = (*File)(nil)
 )
+
+// opLoop returns the loop to run the file's next operation on: the one it
+// was opened on, or the process loop, started if need be.
+func (f *file) opLoop() (*sched.Loop, error) {
+	if f.loop != nil {
+		return f.loop, nil
+	}
+	return loop()
+}
+
+// runningLoop is opLoop for Close: it never starts a loop, and is nil for
+// a File without one when no loop runs (nothing can be in flight then).
+func (f *file) runningLoop() *sched.Loop {
+	if f.loop != nil {
+		return f.loop
+	}
+	return sched.Running()
+}
 
 func newFile(fd int, name string, l *sched.Loop, appendMode bool) *File {
 	f := &File{&file{fd: fd, name: name, loop: l, appendMode: appendMode}}

@@ -48,7 +48,11 @@ func (f *File) StatContext(ctx context.Context) (fs.FileInfo, error) {
 	defer f.release()
 	var st unix.Statx_t
 	err := f.ignoringEINTR(func() error {
-		return f.loop.Statx(ctx, f.fd, "", unix.AT_EMPTY_PATH, statxMask, &st)
+		l, err := f.opLoop()
+		if err != nil {
+			return err
+		}
+		return l.Statx(ctx, f.fd, "", unix.AT_EMPTY_PATH, statxMask, &st)
 	})
 	if err != nil {
 		return nil, f.wrapErr("stat", err)
@@ -62,7 +66,11 @@ func (f *File) Sync() error { return f.SyncContext(background) }
 // SyncContext is Sync with a context.
 func (f *File) SyncContext(ctx context.Context) error {
 	return f.fdCall(ctx, "sync", func(ctx context.Context) error {
-		return f.loop.Fsync(ctx, f.fd, false)
+		l, err := f.opLoop()
+		if err != nil {
+			return err
+		}
+		return l.Fsync(ctx, f.fd, false)
 	})
 }
 
@@ -70,7 +78,11 @@ func (f *File) SyncContext(ctx context.Context) error {
 // unchanged.
 func (f *File) Truncate(size int64) error {
 	return f.fdCall(background, "truncate", func(ctx context.Context) error {
-		return f.loop.Ftruncate(ctx, f.fd, size)
+		l, err := f.opLoop()
+		if err != nil {
+			return err
+		}
+		return l.Ftruncate(ctx, f.fd, size)
 	})
 }
 

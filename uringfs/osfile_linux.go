@@ -27,6 +27,12 @@ import (
 // A FIFO or socket os opened itself is already non-blocking and behaves as
 // one this package opened.
 //
+// FromOS starts no loop: the File's operations run on the process loop of
+// the moment, started by the first of them if none runs, and go on running
+// after a Shutdown, on the loop the next operation starts. A program can
+// therefore adopt files (compat does, for its standard streams, when it is
+// initialised) and still Configure the loop before first use.
+//
 // A nil f gives os.ErrInvalid; a closed one a *PathError wrapping
 // os.ErrClosed. To adopt a bare descriptor, taking ownership of it, use
 // NewFile.
@@ -34,16 +40,12 @@ func FromOS(f *os.File) (*File, error) {
 	if f == nil {
 		return nil, os.ErrInvalid
 	}
-	l, err := loop()
-	if err != nil {
-		return nil, err
-	}
 	fd, err := dupOSFile(f)
 	if err != nil {
 		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: err}
 	}
 	fl, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	return newFile(fd, f.Name(), l, fl >= 0 && fl&unix.O_APPEND != 0), nil
+	return newFile(fd, f.Name(), nil, fl >= 0 && fl&unix.O_APPEND != 0), nil
 }
 
 // dupOSFile returns a close-on-exec duplicate of f's descriptor, or

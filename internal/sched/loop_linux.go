@@ -356,6 +356,15 @@ func Default() (*Loop, error) {
 	return startDefault()
 }
 
+// Running returns the default loop if it has started (and not been closed
+// since), without starting one; nil otherwise.
+func Running() *Loop {
+	if s := defaultCur.Load(); s != nil {
+		return s.loop
+	}
+	return nil
+}
+
 func startDefault() (*Loop, error) {
 	defaultMu.Lock()
 	if s := defaultCur.Load(); s != nil {
