@@ -42,11 +42,11 @@ type file struct {
 	// loop is the loop the file was opened on. A File adopted with FromOS
 	// has none: it runs on the process loop of the moment (opLoop), so that
 	// adopting one (compat's standard streams, at init) starts no loop.
-	loop  *sched.Loop
-	state         fdState
-	rmu, wmu      sync.Mutex // serialise Read and Write, which move the file offset
-	dirinfo       atomic.Pointer[dirInfo]
-	cleanup       runtime.Cleanup
+	loop     *sched.Loop
+	state    fdState
+	rmu, wmu sync.Mutex // serialise Read and Write, which move the file offset
+	dirinfo  atomic.Pointer[dirInfo]
+	cleanup  runtime.Cleanup
 
 	// poller is a duplicate of a non-blocking descriptor, registered with
 	// the runtime poller, which the syscall backend waits on where os's
