@@ -32,8 +32,8 @@ var plainFuncs = map[string]bool{
 // the uringfs type, because they flow into one another.
 type node struct {
 	parent *node
-	why    *reason            // non-nil: the set stays in os
-	vars   []*types.Var       // this package's variables in the set
+	why    *reason             // non-nil: the set stays in os
+	vars   []*types.Var        // this package's variables in the set
 	calls  []*ast.SelectorExpr // os.Open and friends producing values of the set
 	types  []*ast.SelectorExpr // os.File / os.Root in declared types of the set
 }

@@ -276,7 +276,6 @@ func (a *analysis) deleteSpec(f *ast.File, spec *ast.ImportSpec, decl *ast.GenDe
 	return edit{start, end, ""}
 }
 
-
 // allStd reports whether every import of the declaration is of the
 // standard library (no dot in the first path element).
 func allStd(g *ast.GenDecl) bool {
