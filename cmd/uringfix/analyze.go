@@ -70,6 +70,13 @@ func union(a, b *node) {
 	b.vars, b.calls, b.types = nil, nil, nil
 }
 
+// isFixed reports whether n stands for a value from outside the package
+// (os.Stdin, another package's result), which stays in os by nature.
+func (n *node) isFixed() bool {
+	r := n.find()
+	return r.why != nil && len(r.vars) == 0 && len(r.calls) == 0 && len(r.types) == 0
+}
+
 func (n *node) stay(pos token.Pos, via, format string, args ...any) {
 	n = n.find()
 	if n.why == nil {
@@ -894,13 +901,13 @@ func (a *analysis) visit(n ast.Node) {
 			a.handled[ast.Unparen(n.Y)] = true
 			xn, yn := a.exprNode(n.X), a.exprNode(n.Y)
 			if xn != nil && yn != nil {
-				union(xn, yn)
-				if yn.find().why != nil && yn.find().why.pos == n.Y.Pos() {
+				if yn.isFixed() {
 					xn.stay(n.Pos(), a.nameOf(n.X), "compared with %s", types.ExprString(n.Y))
 				}
-				if xn.find().why != nil && xn.find().why.pos == n.X.Pos() {
+				if xn.isFixed() {
 					yn.stay(n.Pos(), a.nameOf(n.Y), "compared with %s", types.ExprString(n.X))
 				}
+				union(xn, yn)
 			}
 		case xt:
 			a.sink(n.X, a.typeOf(n.Y), "compared with "+types.ExprString(n.Y))

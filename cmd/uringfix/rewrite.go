@@ -212,6 +212,15 @@ func (a *analysis) rewriteFile(f *ast.File, moveX map[*ast.SelectorExpr]string) 
 				text = "\n" + text // a group of its own, after the standard library
 			}
 			edits = append(edits, edit{off(group.Rparen), off(group.Rparen), text})
+		case last != nil && len(last.Specs) == 1 && !(dropOS && last == osDecl):
+			// import "x" becomes a group of x and uringfs.
+			spec := last.Specs[0]
+			old := string(src[off(spec.Pos()):off(spec.End())])
+			sep := "\n\t"
+			if allStd(last) {
+				sep = "\n\n\t"
+			}
+			edits = append(edits, edit{off(last.Pos()), off(last.End()), "import (\n\t" + old + sep + quoted + "\n)"})
 		case last != nil:
 			edits = append(edits, edit{off(last.End()), off(last.End()), "\n\nimport " + quoted})
 		default:

@@ -1,0 +1,18 @@
+package p
+
+import (
+	"os"
+
+	"github.com/uringfs/uring/uringfs"
+)
+
+// closeIt is called from a generated file with an *os.File: it stays.
+func closeIt(f *os.File) error {
+	return f.Close()
+}
+
+func remove(name string) error {
+	return uringfs.Remove(name)
+}
+
+var _, _ = generated, remove
