@@ -86,22 +86,28 @@ func load(dir string, patterns []string, withTests bool) ([]*pkg, error) {
 	if err != nil {
 		return nil, err
 	}
-	ulist, err := goList(dir, "-export", uringfsPath)
+	ulist, err := goList(dir, "-export", "-deps", uringfsPath)
 	if err != nil {
 		return nil, err
 	}
-	if len(ulist) != 1 || ulist[0].Export == "" {
+	u := ulist[len(ulist)-1] // -deps lists the package after its dependencies
+	if u.ImportPath != uringfsPath || u.Export == "" {
 		msg := "not found"
-		if len(ulist) == 1 && ulist[0].Error != nil {
-			msg = ulist[0].Error.Err
+		if u.Error != nil {
+			msg = u.Error.Err
 		}
 		return nil, fmt.Errorf("cannot load %s (add it to go.mod: go get %s): %s", uringfsPath, uringfsPath, msg)
+	}
+	// uringfs and what it imports cannot import uringfs.
+	cycle := map[string]bool{}
+	for _, p := range ulist {
+		cycle[p.ImportPath] = true
 	}
 	byID := map[string]*listPkg{}
 	for _, p := range list {
 		byID[p.ImportPath] = p
 	}
-	uringfsExport := ulist[0].Export
+	uringfsExport := u.Export
 	// Roots: the packages the patterns named, in the variant that
 	// includes their in-package tests, and their external tests with -test.
 	var roots []*listPkg
@@ -112,6 +118,9 @@ func load(dir string, patterns []string, withTests bool) ([]*pkg, error) {
 		}
 		if strings.HasSuffix(p.ImportPath, ".test") {
 			continue // the generated test main
+		}
+		if base := strings.Fields(p.ImportPath)[0]; cycle[base] || cycle[strings.TrimSuffix(base, "_test")] && p.ForTest == "" {
+			return nil, fmt.Errorf("%s: uringfs imports it, so it cannot use uringfs (leave it out of the patterns)", base)
 		}
 		if p.Error != nil || len(p.DepsErrors) > 0 {
 			var errs []string

@@ -196,3 +196,14 @@ func TestLineDiff(t *testing.T) {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestRefusesCycle checks that packages uringfs itself imports are refused.
+func TestRefusesCycle(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if rc := run(repoRoot, []string{"./uringfs"}, &stdout, &stderr); rc != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", rc, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "uringfs imports it") {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+}
