@@ -1242,8 +1242,14 @@ func (a *analysis) coverage() {
 	}
 }
 
+// describe names the kind of syntax n for reports.
 func describe(n ast.Node) string {
-	s := fmt.Sprintf("%T", n)
-	s = strings.TrimPrefix(s, "*ast.")
-	return "a " + s
+	switch n.(type) {
+	case *ast.SwitchStmt, *ast.CaseClause:
+		return "a switch statement"
+	case *ast.SelectStmt, *ast.CommClause:
+		return "a select statement"
+	}
+	s := strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast.")
+	return "a " + strings.TrimSuffix(strings.TrimSuffix(s, "Expr"), "Stmt") + " expression"
 }

@@ -119,7 +119,7 @@ func (a *analysis) stayLines(r *node) []stay {
 		if why.via != "" && why.via != name {
 			text += " (via " + why.via + ")"
 		}
-		lines = append(lines, stay{pos, fmt.Sprintf("%s stays %s: %s", name, typeName2(v.Type()), text)})
+		lines = append(lines, stay{pos, fmt.Sprintf("%s stays %s: %s", name, a.osTypeName(v.Type()), text)})
 	}
 	if len(lines) > 0 {
 		return lines
@@ -130,8 +130,12 @@ func (a *analysis) stayLines(r *node) []stay {
 	return lines
 }
 
-func typeName2(t types.Type) string {
-	return "*" + typeName(t)
+// osTypeName is how reports spell the tracked type t.
+func (a *analysis) osTypeName(t types.Type) string {
+	if types.Identical(t, a.osRoot) {
+		return "*os.Root"
+	}
+	return "*os.File"
 }
 
 // rewriteFile applies the moves in f, fixes its imports and formats it.
