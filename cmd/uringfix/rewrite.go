@@ -6,6 +6,7 @@ import (
 	"go/format"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,6 +80,11 @@ func fix(p *pkg, api bool) (*result, error) {
 			return stays[i].pos.Offset < stays[j].pos.Offset
 		}
 		return stays[i].text < stays[j].text
+	})
+	// Variables of one name at one place (a struct embedded in several
+	// values, say) give the same line: the report says it once.
+	stays = slices.CompactFunc(stays, func(a, b stay) bool {
+		return a.pos.Filename == b.pos.Filename && a.pos.Offset == b.pos.Offset && a.text == b.text
 	})
 	res.stays = stays
 	for _, f := range p.files {
