@@ -1,5 +1,9 @@
 package main
 
+// The analysis: a graph of the values that hold an *os.File or *os.Root
+// (variables, parameters, results, fields), joined where one flows into
+// another, each group moving to uringfs together or staying for a reason.
+
 import (
 	"fmt"
 	"go/ast"
