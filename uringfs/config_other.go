@@ -24,7 +24,7 @@ func Configure(cfg Config) error {
 		return err
 	}
 	if cfg.Rings < 0 {
-		return fmt.Errorf("uringfs: %d rings: want 0 (one per P) or more", cfg.Rings)
+		return fmt.Errorf("uringfs: %d rings: want 0 (the default) or more", cfg.Rings)
 	}
 	if cfg.Backend == BackendURing {
 		return fmt.Errorf("%w: uringfs: no io_uring on %s/%s", ErrUnavailable, runtime.GOOS, runtime.GOARCH)

@@ -34,7 +34,7 @@ type LoopStats struct {
 	// returns them.
 	Counters Counters
 	// Rings describes each io_uring instance at the moment of the call,
-	// in the loop's order of rings (one per P by default).
+	// in the loop's order of rings: those set up so far (see Config.Rings).
 	Rings []RingStats
 	// Ops has one table per kind of operation the loop runs, in a fixed
 	// order: read, write, readv, writev, fsync, openat, openat2, close,

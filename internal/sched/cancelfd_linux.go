@@ -12,7 +12,7 @@ func (l *Loop) CancelFd(fd int) {
 		return // after Close nothing is in flight
 	}
 	defer l.leave()
-	for _, s := range l.shards {
+	l.each(func(s *shard) {
 		s.cancel([]cancelTarget{{flags: ring.AsyncCancelFd | ring.AsyncCancelAll, fd: fd}}, true)
-	}
+	})
 }

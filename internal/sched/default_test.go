@@ -42,7 +42,7 @@ func TestDefaultChild(t *testing.T) {
 		fmt.Printf("RESULT nop-failed %v\n", err)
 		return
 	}
-	fmt.Printf("RESULT backend=%s rings=%d\n", l.Backend(), l.Rings())
+	fmt.Printf("RESULT backend=%s rings=%d/%d\n", l.Backend(), l.Rings(), l.MaxRings())
 }
 
 func TestDefaultEnv(t *testing.T) {
@@ -60,10 +60,11 @@ func TestDefaultEnv(t *testing.T) {
 		backend, rings string
 		want           string // the RESULT line, or its prefix ending in a space
 	}{
-		{"syscall", "", "backend=syscall rings=0"},
-		{"uring", "", fmt.Sprintf("backend=uring rings=%d", procs)},
-		{"uring", "3", "backend=uring rings=3"},
-		{"", "1", "backend=uring rings=1"},
+		{"syscall", "", "backend=syscall rings=0/0"},
+		// A default loop sets up one ring, and more only under load.
+		{"uring", "", fmt.Sprintf("backend=uring rings=1/%d", (procs+sched.PsPerRing-1)/sched.PsPerRing)},
+		{"uring", "3", "backend=uring rings=3/3"},
+		{"", "1", "backend=uring rings=1/1"},
 		{"bogus", "", "err unavailable=false "},
 		{"", "0", "err unavailable=false "},
 		{"", "x", "err unavailable=false "},
@@ -75,7 +76,7 @@ func TestDefaultEnv(t *testing.T) {
 				if c.backend == "uring" {
 					want = "err unavailable=true "
 				} else {
-					want = "backend=syscall rings=0"
+					want = "backend=syscall rings=0/0"
 				}
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestDefaultChild$", "-test.count=1", "-test.v")

@@ -2,14 +2,20 @@
 //
 // A Loop runs operations (Op) on one of two backends:
 //
-//   - the io_uring backend: several rings, by default one per P
-//     (GOMAXPROCS). Any goroutine submits to the ring of the P it runs on and
-//     parks until its completion arrives. Submission is flat-combined: the
-//     goroutine that gets a ring's submit lock publishes every SQE queued so
-//     far with one io_uring_enter and reaps every completion that is ready,
-//     so a lone caller whose operation completes during submission (a
-//     page-cache hit) returns without parking, and concurrent callers share
-//     syscalls. A worker goroutine per ring sleeps in the Go netpoller on an
+//   - the io_uring backend: one or more rings, by default up to one per four
+//     Ps (GOMAXPROCS), of which only the first exists until it has many
+//     operations in flight: a P whose ring is not set up uses the first one
+//     until then, so a program that touches a few files costs one ring and
+//     a busy one gets more as its load needs them. Any goroutine submits to
+//     the ring of the P it runs on and parks until its completion arrives.
+//     Submission is flat-combined: the goroutine that gets a ring's submit
+//     lock publishes every SQE queued so far with one io_uring_enter and
+//     reaps every completion that is ready, so a lone caller whose operation
+//     completes during submission (a page-cache hit) returns without
+//     parking, and concurrent callers share syscalls. After a reap that woke
+//     waiters, the lock holder yields before its next enter, so the woken
+//     goroutines queue their next SQEs for that one enter instead of each
+//     entering alone. A worker goroutine per ring sleeps in the Go netpoller on an
 //     eventfd registered with the ring (never in io_uring_enter, which would
 //     hold a P hostage) and reaps completions that arrive later. The eventfd is
 //     kept quiet while nothing is outstanding. A caller alone on its ring

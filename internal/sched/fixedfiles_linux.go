@@ -267,10 +267,10 @@ func closedDirect(ops []*Op) bool {
 // running it is the leak count.
 func (l *Loop) DirectSlotsInUse() int {
 	n := 0
-	for _, s := range l.shards {
+	l.each(func(s *shard) {
 		if s.direct.ok.Load() {
 			n += directSlots - len(s.direct.free)
 		}
-	}
+	})
 	return n
 }

@@ -35,7 +35,9 @@ type Config struct {
 	// Backend is "" (io_uring, falling back to syscalls when io_uring is
 	// refused), "uring" (io_uring or an error) or "syscall".
 	Backend string
-	// Rings is the number of rings; 0 means one per P (GOMAXPROCS).
+	// Rings is the number of rings, all set up by New; 0 means up to one
+	// per psPerRing Ps (GOMAXPROCS), set up as load calls for them (see
+	// shardHere).
 	Rings int
 	// Entries is the SQ size of each ring, rounded up to a power of two by the
 	// kernel; 0 means 512. It is also the limit of operations in flight per
@@ -53,9 +55,16 @@ type Config struct {
 type Loop struct {
 	backend string
 	reason  error // why the syscall backend was chosen, if it was
-	shards  []*shard
-	probe   *ring.Probe
-	stripes []counters // one per P, see ctr
+	// shards holds the rings by index; a nil entry is a ring not set up
+	// yet, whose Ps use shards[0] until the load calls for it (shardHere).
+	shards  []atomic.Pointer[shard]
+	entries uint32     // SQ size of each ring
+	growMu  sync.Mutex // serialises setting up a ring
+	// growFailed is set when setting up a ring failed (fd or memory
+	// limits): the loop then keeps the rings it has.
+	growFailed atomic.Bool
+	probe      *ring.Probe
+	stripes    []counters // one per P, see ctr
 
 	// directMeta counts caller-side syscalls (metadata, buffered writes) in
 	// progress; up to directLimit run that way, the rest go to the ring.
@@ -112,36 +121,49 @@ func New(cfg Config) (*Loop, error) {
 	return l, nil
 }
 
+// psPerRing is how many Ps share a ring by default. Sharing is what lets
+// one io_uring_enter carry the SQEs of many goroutines, and a ring costs two
+// descriptors, a worker and its memory; more rings pay only when several
+// threads at once spend their time submitting to one.
+const psPerRing = 4
+
 func (l *Loop) startURing(cfg Config) error {
-	n := cfg.Rings
+	n, eager := cfg.Rings, cfg.Rings
 	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
+		n, eager = (runtime.GOMAXPROCS(0)+psPerRing-1)/psPerRing, 1
 	}
-	entries := cfg.Entries
-	if entries == 0 {
-		entries = 512
+	l.entries = cfg.Entries
+	if l.entries == 0 {
+		l.entries = 512
 	}
-	for i := 0; i < n; i++ {
-		s, err := newShard(l, entries)
-		if err != nil {
-			for _, s := range l.shards {
-				s.close()
-			}
-			l.shards = nil
-			return err
-		}
-		l.shards = append(l.shards, s)
-	}
-	p, err := l.shards[0].r.Probe()
-	if err != nil {
-		for _, s := range l.shards {
-			s.close()
-		}
+	l.shards = make([]atomic.Pointer[shard], n)
+	fail := func(err error) error {
+		l.each(func(s *shard) { s.close() })
 		l.shards = nil
-		return fmt.Errorf("io_uring probe: %w", err)
+		return err
+	}
+	for i := 0; i < eager; i++ {
+		s, err := newShard(l, l.entries)
+		if err != nil {
+			return fail(err)
+		}
+		l.shards[i].Store(s)
+	}
+	p, err := l.shards[0].Load().r.Probe()
+	if err != nil {
+		return fail(fmt.Errorf("io_uring probe: %w", err))
 	}
 	l.probe = p
 	return nil
+}
+
+// each calls f for every ring set up so far.
+func (l *Loop) each(f func(*shard)) {
+	for i := range l.shards {
+		if s := l.shards[i].Load(); s != nil {
+			f(s)
+		}
+	}
 }
 
 // Backend returns BackendURing or BackendSyscall.
@@ -150,8 +172,17 @@ func (l *Loop) Backend() string { return l.backend }
 // FallbackReason says why the syscall backend is in use, or nil on io_uring.
 func (l *Loop) FallbackReason() error { return l.reason }
 
-// Rings returns the number of rings (0 on the syscall backend).
-func (l *Loop) Rings() int { return len(l.shards) }
+// Rings returns the number of rings set up so far (0 on the syscall
+// backend).
+func (l *Loop) Rings() int {
+	n := 0
+	l.each(func(*shard) { n++ })
+	return n
+}
+
+// MaxRings returns the number of rings the loop may set up (0 on the
+// syscall backend).
+func (l *Loop) MaxRings() int { return len(l.shards) }
 
 // Supported reports whether the running kernel's io_uring supports op; on the
 // syscall backend it reports false.
@@ -207,9 +238,7 @@ func (l *Loop) Close() error {
 		defer tick.Stop()
 	drain:
 		for {
-			for _, s := range l.shards {
-				s.cancelAll()
-			}
+			l.each((*shard).cancelAll)
 			select {
 			case <-l.drained:
 				break drain
@@ -218,11 +247,13 @@ func (l *Loop) Close() error {
 		}
 	}
 	var errs []error
-	for _, s := range l.shards {
+	l.growMu.Lock() // no ring is being set up
+	l.each(func(s *shard) {
 		if err := s.close(); err != nil {
 			errs = append(errs, err)
 		}
-	}
+	})
+	l.growMu.Unlock()
 	return errors.Join(errs...)
 }
 
@@ -330,7 +361,7 @@ func SetDefault(cfg DefaultConfig) error {
 		return fmt.Errorf("uring: unknown backend %q (want \"auto\", %q or %q)", cfg.Backend, BackendURing, BackendSyscall)
 	}
 	if cfg.Rings < 0 {
-		return fmt.Errorf("uring: %d rings: want 0 (one per P) or more", cfg.Rings)
+		return fmt.Errorf("uring: %d rings: want 0 (the default) or more", cfg.Rings)
 	}
 	defaultMu.Lock()
 	defer defaultMu.Unlock()

@@ -1,8 +1,9 @@
 package sched
 
 // A shard is one io_uring instance with the worker that reaps its
-// completions when no submitter is there to do it. The loop has one per P
-// by default; a goroutine submits to the ring of the P it runs on.
+// completions when no submitter is there to do it. A goroutine submits to
+// the ring of the P it runs on; rings are set up as load calls for them
+// (shardHere).
 
 import (
 	"errors"
@@ -69,10 +70,12 @@ type shard struct {
 	// parked or not (Lane.BeginWait): Await sleeps in the kernel only for
 	// a goroutine alone on both counts.
 	owners, waiters atomic.Int32
-	// busy mirrors outstanding >= batchDepth for submitters, who read it
-	// without the lock (see submit).
-	busy  atomic.Bool
-	efdOn bool // eventfd notifications enabled
+	// expect counts the submissions still awaited for the open batch: a
+	// turn that signals waiters expects each to submit again (gather), and
+	// a submitter that finds more expected after its own leaves the enter
+	// to the last of them (joinBatch).
+	expect atomic.Int32
+	efdOn  bool // eventfd notifications enabled
 
 	slots      []slot
 	free       *slotPool   // free op slots; waiting here is the backpressure
@@ -86,6 +89,9 @@ type shard struct {
 	// freed collects the op slots a reap frees, given back to free in one
 	// put at its end. enterMu guards it.
 	freed []uint32
+	// woken counts the waiters signalled by the current turn's reap
+	// (turnLocked). enterMu guards it.
+	woken int
 
 	efd        *os.File
 	workerDone chan struct{}
@@ -145,16 +151,50 @@ func procPin() int
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
 
+// growDepth is the number of ops in flight on the first ring from which a P
+// whose own ring is not set up yet sets it up. Below it the first ring
+// serves every P: a program that touches a few files has one ring, and a
+// busy one gets more as its load needs them.
+const growDepth = 16
+
 // shardHere picks the ring of the P the caller runs on. The goroutine may
 // migrate right after; the index is only an affinity hint that spreads
 // submitters over the rings without shared counters.
 func (l *Loop) shardHere() *shard {
+	first := l.shards[0].Load()
 	if len(l.shards) == 1 {
-		return l.shards[0]
+		return first
 	}
 	p := procPin()
 	procUnpin()
-	return l.shards[p%len(l.shards)]
+	i := p % len(l.shards)
+	if s := l.shards[i].Load(); s != nil {
+		return s
+	}
+	if first.outstanding.Load() < growDepth || l.growFailed.Load() {
+		return first
+	}
+	return l.grow(i)
+}
+
+// grow sets up ring i, or returns the first ring if that fails.
+func (l *Loop) grow(i int) *shard {
+	l.growMu.Lock()
+	defer l.growMu.Unlock()
+	if s := l.shards[i].Load(); s != nil {
+		return s
+	}
+	if l.state.Load()&loopClosedBit != 0 {
+		// Close may be releasing the rings: set up none behind it.
+		return l.shards[0].Load()
+	}
+	s, err := newShard(l, l.entries)
+	if err != nil {
+		l.growFailed.Store(true)
+		return l.shards[0].Load()
+	}
+	l.shards[i].Store(s)
+	return s
 }
 
 // worker reaps completions that arrive after their submitter parked. It
@@ -169,13 +209,14 @@ func (s *shard) worker() {
 		}
 		s.l.ctr().wakeups.Add(1)
 		s.enterMu.Lock()
-		s.turnLocked()
+		woken := s.turnLocked()
 		if s.efdOn {
 			s.efd.SetReadDeadline(time.Now().Add(lostWakeupGuard))
 		} else {
 			s.efd.SetReadDeadline(time.Time{})
 		}
 		s.enterMu.Unlock()
+		s.gather(woken)
 		s.combine()
 	}
 }

@@ -189,11 +189,13 @@ type RingGauge struct {
 	DirectInUse, DirectSlots int
 }
 
-// Gauges returns one RingGauge per ring, none on the syscall backend.
+// Gauges returns one RingGauge per ring set up so far, in ring order, none
+// on the syscall backend.
 func (l *Loop) Gauges() []RingGauge {
-	out := make([]RingGauge, len(l.shards))
-	for i, s := range l.shards {
-		g := &out[i]
+	var out []RingGauge
+	l.each(func(s *shard) {
+		out = append(out, RingGauge{})
+		g := &out[len(out)-1]
 		g.InFlight = s.outstanding.Load()
 		g.Slots = s.free.size
 		g.SlotsInUse = g.Slots - s.free.available()
@@ -201,6 +203,6 @@ func (l *Loop) Gauges() []RingGauge {
 			g.DirectSlots = directSlots
 			g.DirectInUse = directSlots - len(s.direct.free)
 		}
-	}
+	})
 	return out
 }

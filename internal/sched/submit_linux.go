@@ -11,21 +11,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/uringfs/uring/internal/ring"
 )
-
-// batchDepth is the number of ops in flight on a ring from which a
-// submitter yields before entering, so that the others woken with it share
-// its io_uring_enter. The yield holds each SQE back until the goroutines
-// queued behind it have run: with a shallow queue that delay leaves the
-// device short of requests and loses more than the shared enter saves;
-// with a deep one (many goroutines per ring) it cuts the enters and the
-// CPU per op at no loss.
-const batchDepth = 32
 
 // errStopped is claim's report that its stop channel closed.
 var errStopped = errors.New("sched: claim stopped")
@@ -74,17 +64,9 @@ func (s *shard) submitChains(ctx context.Context, ops []*Op, chains []span) erro
 	}
 	s.users.Add(1)
 	s.publish(ops, chains, idx, nil)
-	if s.busy.Load() {
-		// Many completions are arriving: the reaper that woke us has
-		// probably woken other submitters too, queued on this P behind us.
-		// Letting them queue their SQEs before anyone enters turns their
-		// separate io_uring_enter calls (and, in a VM, their separate
-		// device notifications) into one. That costs the first of them
-		// the time the others take to run, so it pays only with a deep
-		// queue; see batchDepth. A lone caller never yields.
-		runtime.Gosched()
+	if !s.joinBatch() {
+		s.combine()
 	}
-	s.combine()
 	err = s.wait(ctx, ops)
 	s.users.Add(-1)
 	return err
