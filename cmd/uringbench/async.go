@@ -21,10 +21,6 @@ const (
 	wReadFiles = "readfiles"
 )
 
-func init() {
-	allWorkloads = append(allWorkloads, wAsyncRandRead, wReadFiles)
-}
-
 // prepareAsync is prepare for the async workloads; ok is false for the
 // others.
 func prepareAsync(e *engine, s phaseSpec) (w *phaseWork, ok bool, err error) {

@@ -53,7 +53,7 @@ func (b *bench) run() (*report, error) {
 			}
 		}()
 	}
-	workloads := slices.Clone(cfg.workloads)
+	workloads := phaseNames(cfg.workloads)
 	wantDirect := slices.ContainsFunc(workloads, needsDirect)
 	direct, directState := false, "not tried"
 	if wantDirect {
@@ -71,7 +71,7 @@ func (b *bench) run() (*report, error) {
 	}
 	if cfg.fio {
 		switch {
-		case !direct || !slices.ContainsFunc(workloads, fioRuns):
+		case !slices.ContainsFunc(workloads, fioRuns):
 			b.notef("fio: skipped (it runs only %s, none of which is running)", strings.Join(fioWorkloads, ", "))
 		default:
 			if b.fio = fioPath(); b.fio == "" {
@@ -100,6 +100,10 @@ func (b *bench) run() (*report, error) {
 			b.prog.show("%s: %.1fs %s ops/s (total %.0fs)", label, elapsed.Seconds(), fmtCount(float64(ops)/elapsed.Seconds()), time.Since(started).Seconds())
 		}
 		onProgress(-1, 0)
+		var keeper *coldKeeper
+		if spec.Workload == wRandReadCold {
+			keeper = keepCold(spec.Files.Cold, spec.Files.ColdSize)
+		}
 		var r phaseResult
 		switch {
 		case spec.Engine == engineFio:
@@ -108,6 +112,15 @@ func (b *bench) run() (*report, error) {
 			r = runChild(spec, onProgress)
 		default:
 			r = runPhase(spec, onProgress)
+		}
+		if keeper != nil {
+			peak, err := keeper.end()
+			if err != nil && r.Err == "" {
+				r.Err = "keeping the file out of the page cache: " + err.Error()
+			}
+			if err == nil {
+				r.CachedPeak = &peak
+			}
 		}
 		results = append(results, r)
 		b.prog.done("%s", phaseDone(label, r, time.Since(started)))
@@ -128,7 +141,7 @@ func (b *bench) run() (*report, error) {
 			"size": cfg.size, "hot_size": cfg.hotSize, "bs": cfg.bs, "duration_ns": cfg.duration,
 			"rounds": cfg.rounds, "workloads": workloads, "engines": cfg.engines, "isolate": cfg.isolate,
 			"goroutines": cfg.goroutines, "hot_goroutines": cfg.hotGor, "readfile_goroutines": cfg.readFileGor, "files": cfg.files,
-			"mix_read_pct": cfg.mix, "fsync_every": cfg.fsync,
+			"mix_read_pct": cfg.mix, "fsync_every": cfg.fsync, "cold_size": cfg.coldSize, "tree_files": cfg.treeFiles,
 		},
 	}
 	worst := 0.0
@@ -152,6 +165,8 @@ func (b *bench) run() (*report, error) {
 	if slices.Contains(workloads, wReadFile) {
 		b.notef("readfile: os.ReadFile against uringfs.ReadFile, %d files of %d bytes", cfg.files, cfg.bs)
 	}
+	b.coldNotes(rows, workloads)
+	b.metaNotes(workloads)
 	rep.Notes = b.notes
 	return rep, nil
 }
@@ -176,17 +191,7 @@ func (b *bench) plan(workloads []string) []phaseSpec {
 	var plan []phaseSpec
 	for round := 1; round <= cfg.rounds; round++ {
 		for _, w := range workloads {
-			var counts []int
-			switch w {
-			case wRandReadHot, wSeqRead:
-				counts = cfg.hotGor
-			case wSeqWrite:
-				counts = []int{1}
-			case wReadFile, wReadFiles:
-				counts = []int{cfg.readFileGor}
-			default:
-				counts = cfg.goroutines
-			}
+			counts := cfg.counts(w)
 			engines := slices.Clone(cfg.engines)
 			if fioRuns(w) && b.fio != "" {
 				engines = append(engines, engineFio)
@@ -204,6 +209,19 @@ func (b *bench) plan(workloads []string) []phaseSpec {
 		}
 	}
 	return plan
+}
+
+// counts are the goroutine counts w runs at.
+func (cfg *config) counts(w string) []int {
+	switch {
+	case w == wRandReadHot || w == wSeqRead:
+		return cfg.hotGor
+	case w == wSeqWrite || isStatPhase(w) || isWalk(w):
+		return []int{1}
+	case w == wReadFile || w == wReadFiles:
+		return []int{cfg.readFileGor}
+	}
+	return cfg.goroutines
 }
 
 // backendNotes says which backend the uringfs engines really ran on.
@@ -236,16 +254,25 @@ func (b *bench) fioNotes(rows []summary, results []phaseResult) {
 		return
 	}
 	var ran []string
+	cold := false
 	for _, s := range rows {
-		if s.Engine == engineFio && !slices.Contains(ran, s.Workload) {
+		if s.Engine != engineFio || slices.Contains(ran, s.Workload) {
+			continue
+		}
+		if s.Workload == wRandReadCold {
+			cold = true
+		} else {
 			ran = append(ran, s.Workload)
 		}
 	}
-	if len(ran) == 0 {
-		return
+	if len(ran) > 0 {
+		b.notef("fio: %s through fio --ioengine=io_uring --direct=1, one job at iodepth = gor, on the same file with the same -bs (mixed: --rw=randrw --rwmixread=%d); vs fio is IOPS / fio's IOPS at the same gor",
+			strings.Join(ran, ", "), b.cfg.mix)
 	}
-	b.notef("fio: %s through fio --ioengine=io_uring --direct=1, one job at iodepth = gor, on the same file with the same -bs (mixed: --rw=randrw --rwmixread=%d); vs fio is IOPS / fio's IOPS at the same gor",
-		strings.Join(ran, ", "), b.cfg.mix)
+	if cold {
+		b.notef("fio: %s through fio --ioengine=io_uring --direct=0 --rw=randread --invalidate=1 --fadvise_hint=0, one job at iodepth = gor, on the same file and size with the same -bs, its cache dropped by the parent as for the other engines",
+			wRandReadCold)
+	}
 	if slices.Contains(ran, wRandReadDirect) && slices.ContainsFunc(rows, func(s summary) bool { return s.Workload == wAsyncRandRead }) {
 		b.notef("fio: %s's vs fio is against fio's %s row at the same gor (the same reads, gor of them in flight)", wAsyncRandRead, wRandReadDirect)
 	}

@@ -65,12 +65,20 @@ func benchLine(p phaseResult) string {
 	if p.Threads >= 0 {
 		unit(float64(p.Threads), "threads")
 	}
+	if p.CachedPeak != nil {
+		unit(*p.CachedPeak, "cached-peak-pct")
+	}
 	return b.String()
 }
 
 // benchName turns a workload name into the camel case of a benchmark
-// name: randread-direct is RandreadDirect.
+// name: randread-direct is RandreadDirect. An op of a group is a named part
+// of the name, so that benchstat can put the ops in rows: stat/lstat is
+// Stat/op=lstat.
 func benchName(workload string) string {
+	if group, op, ok := strings.Cut(workload, "/"); ok {
+		return benchName(group) + "/op=" + op
+	}
 	var b strings.Builder
 	up := true
 	for _, r := range workload {

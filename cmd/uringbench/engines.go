@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/afero"
+	"github.com/uringfs/uring"
 	"github.com/uringfs/uring/uringfs"
 )
 
@@ -31,6 +33,7 @@ type benchFile interface {
 	io.Seeker
 	io.WriterAt
 	io.Writer
+	Readdirnames(n int) ([]string, error)
 	Sync() error
 	Close() error
 }
@@ -42,6 +45,10 @@ type engine struct {
 	// readFile reads a whole file in one call (os.ReadFile, uringfs.ReadFile).
 	// If it is nil the readfile workload opens, reads and closes instead.
 	readFile func(name string) ([]byte, error)
+	// The metadata and tree workloads (meta.go) call these.
+	stat, lstat func(name string) (fs.FileInfo, error)
+	dirFS       func(dir string) fs.FS
+	afero       afero.Fs
 }
 
 var osEngine = &engine{
@@ -54,6 +61,10 @@ var osEngine = &engine{
 		return f, nil
 	},
 	readFile: os.ReadFile,
+	stat:     os.Stat,
+	lstat:    os.Lstat,
+	dirFS:    os.DirFS,
+	afero:    afero.NewOsFs(),
 }
 
 // uringEngine serves both "uring" and "syscall": which backend the loop uses
@@ -69,6 +80,10 @@ func uringEngine(name string) *engine {
 			return f, nil
 		},
 		readFile: uringfs.ReadFile,
+		stat:     uringfs.Stat,
+		lstat:    uringfs.Lstat,
+		dirFS:    uringfs.DirFS,
+		afero:    uring.NewFs(),
 	}
 }
 

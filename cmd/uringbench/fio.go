@@ -14,9 +14,10 @@ import (
 	"github.com/uringfs/uring/uringfs"
 )
 
-// fioWorkloads are the workloads fio can run as we do: O_DIRECT random I/O
-// of -bs on the shared data file, from one job at iodepth = goroutines.
-var fioWorkloads = []string{wRandReadDirect, wRandWriteDirect, wMixed}
+// fioWorkloads are the workloads fio can run as we do, from one job at
+// iodepth = goroutines: O_DIRECT random I/O of -bs on the shared data file,
+// and buffered random reads of the cold file.
+var fioWorkloads = []string{wRandReadDirect, wRandWriteDirect, wMixed, wRandReadCold}
 
 func fioRuns(w string) bool { return slices.Contains(fioWorkloads, w) }
 
@@ -57,14 +58,22 @@ type fioOutput struct {
 // O_DIRECT and read share as our engines use, one job with spec.Goroutines
 // I/Os in flight, and with -fsync N an fsync after every N writes.
 func fioArgs(spec phaseSpec) ([]string, error) {
-	var rw []string
+	file, size := fioFile(spec)
+	rw := []string{"--direct=1"}
 	switch spec.Workload {
 	case wRandReadDirect:
-		rw = []string{"--rw=randread"}
+		rw = append(rw, "--rw=randread")
+	case wRandReadCold:
+		// --invalidate=1 is fio's drop of the file's cache before the
+		// job, as our phases drop it before theirs. fio would also
+		// advise POSIX_FADV_RANDOM for a random job, turning off
+		// readahead, which our engines leave as a program does: with
+		// --fadvise_hint=0 the kernel treats both alike.
+		rw = []string{"--direct=0", "--rw=randread", "--invalidate=1", "--fadvise_hint=0"}
 	case wRandWriteDirect:
-		rw = []string{"--rw=randwrite"}
+		rw = append(rw, "--rw=randwrite")
 	case wMixed:
-		rw = []string{"--rw=randrw", "--rwmixread=" + strconv.Itoa(spec.Mix)}
+		rw = append(rw, "--rw=randrw", "--rwmixread="+strconv.Itoa(spec.Mix))
 	default:
 		return nil, fmt.Errorf("fio runs only %s", strings.Join(fioWorkloads, ", "))
 	}
@@ -77,13 +86,13 @@ func fioArgs(spec phaseSpec) ([]string, error) {
 	ramp := min(spec.Duration/10, 200*time.Millisecond)
 	args := []string{
 		// fio splits --filename at colons; a backslash keeps one.
-		"--name=uringbench", "--filename=" + strings.ReplaceAll(spec.Files.Data, ":", `\:`),
-		"--ioengine=io_uring", "--direct=1",
+		"--name=uringbench", "--filename=" + strings.ReplaceAll(file, ":", `\:`),
+		"--ioengine=io_uring",
 	}
 	args = append(args, rw...)
 	args = append(args,
 		"--bs="+strconv.FormatInt(spec.BS, 10),
-		"--size="+strconv.FormatInt(spec.Files.DataSize, 10),
+		"--size="+strconv.FormatInt(size, 10),
 		"--iodepth="+strconv.Itoa(spec.Goroutines), "--numjobs=1",
 		"--norandommap", "--randrepeat=0", "--time_based",
 		"--ramp_time="+strconv.FormatInt(ramp.Milliseconds(), 10)+"ms",
@@ -92,6 +101,16 @@ func fioArgs(spec phaseSpec) ([]string, error) {
 		"--output-format=json",
 	)
 	return args, nil
+}
+
+// fioFile is the file fio works on for spec and how much of it: the data
+// file, or the first ColdSize bytes of the cold file (fio leaves the rest
+// of a larger file alone).
+func fioFile(spec phaseSpec) (string, int64) {
+	if spec.Workload == wRandReadCold {
+		return spec.Files.Cold, spec.Files.ColdSize
+	}
+	return spec.Files.Data, spec.Files.DataSize
 }
 
 // runFio runs spec through fio's io_uring engine with one job at queue
@@ -104,6 +123,12 @@ func runFio(fio string, spec phaseSpec, onProgress func(ops int64, elapsed time.
 	args, err := fioArgs(spec)
 	if err != nil {
 		res.Err = err.Error()
+		return res
+	}
+	file, _ := fioFile(spec)
+	before, err := os.Stat(file)
+	if err != nil {
+		res.Err = "fio: " + err.Error()
 		return res
 	}
 	cmd := exec.Command(fio, args...)
@@ -135,9 +160,9 @@ wait:
 		return res
 	}
 	// fio lays out a file smaller than --size; ours is never smaller, but
-	// a later phase must not find the data file changed under it.
-	if st, err := os.Stat(spec.Files.Data); err != nil || st.Size() != spec.Files.DataSize {
-		res.Err = fmt.Sprintf("fio left the data file changed: %v", fileSizeOrErr(st, err))
+	// a later phase must not find the file changed under it.
+	if st, err := os.Stat(file); err != nil || st.Size() != before.Size() {
+		res.Err = fmt.Sprintf("fio left %s changed: %v, was %d bytes", file, fileSizeOrErr(st, err), before.Size())
 		return res
 	}
 	if err := parseFio(out.Bytes(), &res); err != nil {

@@ -35,8 +35,9 @@ func fakeFio(args []string) int {
 	}
 	name := strings.ReplaceAll(opt["filename"], `\:`, ":")
 	st, err := os.Stat(name)
-	if err != nil || strconv.FormatInt(st.Size(), 10) != opt["size"] {
-		fmt.Fprintf(os.Stderr, "fake fio: %s: %v, want --size=%s\n", name, err, opt["size"])
+	// fio works on the first --size bytes of a larger file.
+	if size, _ := strconv.ParseInt(opt["size"], 10, 64); err != nil || size <= 0 || st.Size() < size {
+		fmt.Fprintf(os.Stderr, "fake fio: %s: %v, want at least --size=%s\n", name, err, opt["size"])
 		return 1
 	}
 	bs, _ := strconv.ParseInt(opt["bs"], 10, 64)
@@ -121,6 +122,100 @@ func TestFioArgs(t *testing.T) {
 	}
 }
 
+// TestFioArgsCold: randread-cold runs buffered, on the cold file and its
+// size, with fio's cache drop and without its readahead advice, and never
+// syncs.
+func TestFioArgsCold(t *testing.T) {
+	spec := phaseSpec{Workload: wRandReadCold, Goroutines: 128, Duration: time.Second, BS: 4096, FsyncEvery: 8,
+		Files: fileSet{Data: "/tmp/data", DataSize: 1 << 20, Cold: "/tmp/a:b/cold", ColdSize: 1 << 30}}
+	args, err := fioArgs(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"--ioengine=io_uring", "--direct=0", "--rw=randread", "--invalidate=1", "--fadvise_hint=0",
+		"--bs=4096", "--size=1073741824", "--iodepth=128", "--numjobs=1", `--filename=/tmp/a\:b/cold`, "--output-format=json"} {
+		if !slices.Contains(args, w) {
+			t.Errorf("no %s in %q", w, args)
+		}
+	}
+	for _, n := range []string{"--direct=1", "--fsync", "--rwmixread", "--filename=/tmp/data"} {
+		if slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, n) }) {
+			t.Errorf("%s in %q", n, args)
+		}
+	}
+	if slices.Index(args, "--direct=0") != slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, "--direct") }) {
+		t.Errorf("two --direct options in %q", args)
+	}
+	if file, size := fioFile(spec); file != spec.Files.Cold || size != spec.Files.ColdSize {
+		t.Errorf("fioFile = %s %d, want the cold file", file, size)
+	}
+}
+
+// TestFakeFioCold runs randread-cold with -fio against the fake fio: a fio
+// row at each count, the uringfs rows' ratio to it, and a cached share
+// measured for every row, fio's too.
+func TestFakeFioCold(t *testing.T) {
+	if err := ioURingRefused(); err != nil {
+		t.Skip("the tool skips fio where io_uring is refused:", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	if err := os.Symlink(exe, filepath.Join(bin, "fio")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	log := filepath.Join(bin, "args")
+	t.Setenv(fakeFioLog, log)
+
+	// -direct=false: no O_DIRECT workload runs, and fio still does.
+	out, _ := runTool(t, tiny(t.TempDir(), "-json", "-fio", "-direct=false", "-isolate=false", "-engines", "os,uring",
+		"-goroutines", "1,4", "-workloads", "randread-cold")...)
+	rep := decode(t, out)
+	fio := map[int]float64{}
+	for _, s := range rep.Rows {
+		if s.Engine == engineFio {
+			fio[s.Goroutines] = s.IOPS
+		}
+	}
+	if len(fio) != 2 || fio[1] == 0 || fio[4] == 0 {
+		t.Fatalf("fio rows at %v, want g=1 and g=4", fio)
+	}
+	for _, s := range rep.Rows {
+		if s.Workload != wRandReadCold || s.Rounds != 1 {
+			t.Errorf("row %s g=%d %s: %d rounds %v", s.Workload, s.Goroutines, s.Engine, s.Rounds, s.Errors)
+		}
+		if s.CachedPct < 0 || s.CachedPct > 100 {
+			t.Errorf("row g=%d %s: cached%% %v", s.Goroutines, s.Engine, s.CachedPct)
+		}
+		if want := s.IOPS / fio[s.Goroutines]; s.Engine == engineUring && s.RatioFio != want {
+			t.Errorf("uring g=%d: vs fio %v, want %v", s.Goroutines, s.RatioFio, want)
+		}
+	}
+	for _, p := range rep.Phases {
+		if p.CachedPeak == nil {
+			t.Errorf("phase g=%d %s: no cached share", p.Goroutines, p.Engine)
+		}
+	}
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		args := strings.Fields(l)
+		for _, w := range []string{"--direct=0", "--invalidate=1", "--rw=randread", "--size=2097152", "--filename=" + rep.Phases[0].Files.Cold} {
+			if !slices.Contains(args, w) {
+				t.Errorf("fio %s: no %s", l, w)
+			}
+		}
+	}
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, "fio: randread-cold through fio --ioengine=io_uring --direct=0") {
+		t.Errorf("no note on fio's randread-cold:\n%s", notes)
+	}
+}
+
 func TestParseFio(t *testing.T) {
 	const mixed = `fio: some note
 {"jobs": [{"error": 0, "job_runtime": 2000, "usr_cpu": 10, "sys_cpu": 40,
@@ -189,7 +284,7 @@ func TestFakeFio(t *testing.T) {
 			fioIOPS[s.Workload] = s.IOPS
 		}
 	}
-	for _, w := range fioWorkloads {
+	for _, w := range []string{wRandReadDirect, wRandWriteDirect, wMixed} {
 		if fioIOPS[w] == 0 {
 			t.Errorf("no fio row for %s", w)
 		}

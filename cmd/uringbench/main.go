@@ -21,6 +21,8 @@ type config struct {
 	dir         string
 	size        int64
 	hotSize     int64
+	coldSize    int64 // randread-cold reads this much of its file
+	treeFiles   int   // files in the tree of the walk workloads
 	bs          int64
 	goroutines  []int
 	hotGor      []int
@@ -91,12 +93,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("uringbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := &config{}
-	var size, hotSize, bs, gor, hotGor, workloads, engines string
+	var size, hotSize, coldSize, bs, gor, hotGor, workloads, engines string
 	fs.StringVar(&cfg.dir, "dir", os.TempDir(), "directory for the test files (a temporary subdirectory is made and removed)")
 	fs.StringVar(&size, "size", "256MiB", "size of the O_DIRECT test file, of seqread's file and of what seqwrite writes")
 	fs.StringVar(&hotSize, "hot-size", "64MiB", "size of the page-cache test file")
-	fs.StringVar(&bs, "bs", "4KiB", "block size of the random reads and writes (randread-*, randwrite-direct, mixed) and size of the readfile files")
-	fs.StringVar(&gor, "goroutines", "1,32,128", "goroutine counts for the O_DIRECT workloads (randread-direct, randwrite-direct, mixed, async-randread-direct)")
+	fs.StringVar(&coldSize, "cold-size", "1GiB", "how much of a file randread-cold reads at random, kept out of the page cache (the O_DIRECT test file if -size is as large, else a file of its own)")
+	fs.IntVar(&cfg.treeFiles, "tree-files", 20000, "files in the tree that walk-afero and walk-fs walk and read (100 to a directory, 10 directories to a parent)")
+	fs.StringVar(&bs, "bs", "4KiB", "block size of the random reads and writes (randread-*, randwrite-direct, mixed) and size of the small files (readfile, stat, walk-*)")
+	fs.StringVar(&gor, "goroutines", "1,32,128", "goroutine counts for the O_DIRECT workloads (randread-direct, randwrite-direct, mixed, async-randread-direct) and randread-cold")
 	fs.StringVar(&hotGor, "hot-goroutines", "1,16", "goroutine counts for the page-cache workloads randread-hot and seqread")
 	fs.IntVar(&cfg.readFileGor, "readfile-goroutines", 64, "goroutines for readfile")
 	fs.IntVar(&cfg.files, "files", 1000, "number of small files for readfile")
@@ -104,11 +108,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.fsync, "fsync", 0, "in randwrite-direct, mixed and seqwrite, Sync the file after every N writes per goroutine (0: never; seqwrite always syncs at its end)")
 	fs.DurationVar(&cfg.duration, "duration", time.Second, "length of each timed phase, warm-up (a tenth, at most 200ms) included")
 	fs.IntVar(&cfg.rounds, "rounds", 3, "rounds; engines alternate within each round and the median is reported")
-	fs.StringVar(&workloads, "workloads", strings.Join(defaultWorkloads, ","), "workloads to run, or \"all\": "+strings.Join(allWorkloads, ","))
+	fs.StringVar(&workloads, "workloads", strings.Join(defaultWorkloads, ","), "workloads to run, or \"all\": "+strings.Join(allWorkloads, ",")+
+		" (stat runs "+strings.Join(phasesOf(wStat), ",")+", each of which can also be named alone)")
 	fs.StringVar(&engines, "engines", "os,uring,syscall", "engines to compare: os, uring, syscall")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as JSON instead of a table")
 	fs.BoolVar(&cfg.benchfmt, "benchfmt", false, "print every phase as a line of Go's benchmark format instead of a table, for benchstat (BenchmarkRandreadDirect/g=32/uring N ns/op ops/s cpu-ns/op ...)")
-	fs.BoolVar(&cfg.fio, "fio", false, "also run randread-direct, randwrite-direct and mixed through fio --ioengine=io_uring --direct=1 (one job, iodepth = goroutines, same file, -bs, -mix and -fsync), if fio is on PATH, and show each uringfs row's ratio to it")
+	fs.BoolVar(&cfg.fio, "fio", false, "also run randread-direct, randwrite-direct and mixed through fio --ioengine=io_uring --direct=1, and randread-cold with --direct=0 --invalidate=1 (one job, iodepth = goroutines, same file, -bs, -mix and -fsync), if fio is on PATH, and show each uringfs row's ratio to it")
 	fs.BoolVar(&cfg.isolate, "isolate", true, "run every phase in a fresh child process (clean thread counts and counters)")
 	fs.BoolVar(&cfg.direct, "direct", true, "run the O_DIRECT workloads (false: only buffered ones, as on a file system that refuses O_DIRECT)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the test files")
@@ -134,14 +139,17 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if cfg.hotSize, err = parseSize(hotSize); err != nil {
 		return nil, fmt.Errorf("-hot-size: %w", err)
 	}
+	if cfg.coldSize, err = parseSize(coldSize); err != nil {
+		return nil, fmt.Errorf("-cold-size: %w", err)
+	}
 	if cfg.bs, err = parseSize(bs); err != nil {
 		return nil, fmt.Errorf("-bs: %w", err)
 	}
 	if cfg.bs%512 != 0 {
 		return nil, fmt.Errorf("-bs %d: want a multiple of 512 (O_DIRECT)", cfg.bs)
 	}
-	if cfg.size < cfg.bs || cfg.hotSize < cfg.bs {
-		return nil, errors.New("-size and -hot-size must hold at least one block")
+	if cfg.size < cfg.bs || cfg.hotSize < cfg.bs || cfg.coldSize < cfg.bs {
+		return nil, errors.New("-size, -hot-size and -cold-size must hold at least one block")
 	}
 	if cfg.goroutines, err = parseInts(gor); err != nil {
 		return nil, fmt.Errorf("-goroutines: %w", err)
@@ -149,8 +157,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if cfg.hotGor, err = parseInts(hotGor); err != nil {
 		return nil, fmt.Errorf("-hot-goroutines: %w", err)
 	}
-	if cfg.readFileGor < 1 || cfg.files < 1 || cfg.rounds < 1 || cfg.duration <= 0 {
-		return nil, errors.New("-readfile-goroutines, -files, -rounds and -duration must be positive")
+	if cfg.readFileGor < 1 || cfg.files < 1 || cfg.treeFiles < 1 || cfg.rounds < 1 || cfg.duration <= 0 {
+		return nil, errors.New("-readfile-goroutines, -files, -tree-files, -rounds and -duration must be positive")
 	}
 	if cfg.mix < 0 || cfg.mix > 100 {
 		return nil, fmt.Errorf("-mix %d: want a percentage of reads from 0 to 100", cfg.mix)
@@ -160,7 +168,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if workloads == "all" {
 		cfg.workloads = allWorkloads
-	} else if cfg.workloads, err = parseNames(workloads, allWorkloads); err != nil {
+	} else if cfg.workloads, err = parseNames(workloads, knownWorkloads()); err != nil {
 		return nil, fmt.Errorf("-workloads: %w", err)
 	}
 	if cfg.engines, err = parseNames(engines, []string{engineOS, engineUring, engineSyscall}); err != nil {

@@ -36,6 +36,7 @@ func tiny(dir string, extra ...string) []string {
 	return append([]string{
 		"-dir", dir, "-duration", "50ms", "-size", "8MiB", "-hot-size", "1MiB", "-rounds", "1",
 		"-goroutines", "1,4", "-hot-goroutines", "1,2", "-files", "20", "-readfile-goroutines", "4",
+		"-cold-size", "2MiB", "-tree-files", "250",
 	}, extra...)
 }
 
@@ -53,7 +54,7 @@ func rowsOf(table string) [][]string {
 	var rows [][]string
 	for _, line := range strings.Split(table, "\n") {
 		f := strings.Fields(line)
-		if len(f) >= 4 && slices.Contains(allWorkloads, f[0]) {
+		if len(f) >= 4 && slices.Contains(knownWorkloads(), f[0]) {
 			rows = append(rows, f)
 		}
 	}
@@ -86,6 +87,8 @@ func TestAllWorkloadsTable(t *testing.T) {
 		for _, w := range []struct{ name, gor string }{
 			{wRandReadHot, "2"}, {wSeqRead, "2"}, {wSeqWrite, "1"}, {wReadFile, "4"},
 			{wRandReadDirect, "4"}, {wRandWriteDirect, "4"}, {wMixed, "4"},
+			{wRandReadCold, "4"}, {"stat/stat", "1"}, {"stat/lstat", "1"}, {"stat/open-close", "1"},
+			{"stat/read-small", "1"}, {"stat/readdirnames", "1"}, {wWalkAfero, "1"}, {wWalkFS, "1"},
 		} {
 			if needsDirect(w.name) && !direct {
 				continue
@@ -105,6 +108,15 @@ func TestAllWorkloadsTable(t *testing.T) {
 		async := r[0] == wAsyncRandRead || r[0] == wReadFiles
 		if len(r) < 11 || async != (r[8] == "-") || async != (r[10] == "-") {
 			t.Errorf("row %v: latency columns %v, want - only for the async workloads", r[:3], r[8:min(11, len(r))])
+		}
+	}
+	// cached% is the last column, there for randread-cold alone.
+	if !strings.Contains(out, "  others%  cached%\n") {
+		t.Errorf("no cached%% column:\n%s", out)
+	}
+	for _, r := range rows {
+		if last := r[len(r)-1]; (r[0] == wRandReadCold) == (last == "-") {
+			t.Errorf("row %v: cached%% %q", r[:3], last)
 		}
 	}
 	if !strings.Contains(out, "seqread: 1 MiB sequential Reads") || !strings.Contains(out, "from the page cache") {
@@ -179,6 +191,7 @@ func TestFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-bs", "1000"}, {"-size", "lots"}, {"-workloads", "nope"}, {"-engines", "os,zig"},
 		{"-goroutines", "0"}, {"-rounds", "0"}, {"stray"}, {"-fsync", "-1"},
+		{"-cold-size", "0"}, {"-cold-size", "1000"}, {"-tree-files", "0"}, {"-workloads", "stat/chmod"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != 2 {
@@ -209,7 +222,7 @@ func TestFioSkippedOrRun(t *testing.T) {
 			t.Skip("fio's io_uring engine needs io_uring, and this process runs on the syscall backend")
 		}
 	}
-	out, _ := runTool(t, tiny(dir, "-fio", "-workloads", "randread-direct,randwrite-direct,mixed", "-goroutines", "4", "-engines", "os,uring", "-isolate=false")...)
+	out, _ := runTool(t, tiny(dir, "-fio", "-workloads", "randread-direct,randwrite-direct,mixed,randread-cold", "-goroutines", "4", "-engines", "os,uring", "-isolate=false")...)
 	if fioPath() == "" {
 		if !strings.Contains(out, "fio: skipped (not found on PATH)") {
 			t.Errorf("missing fio not reported:\n%s", out)
@@ -235,7 +248,7 @@ func TestFioSkippedOrRun(t *testing.T) {
 // can run says so and adds no fio rows.
 func TestFioSkippedForOtherWorkloads(t *testing.T) {
 	out, _ := runTool(t, tiny(t.TempDir(), "-fio", "-workloads", "randread-hot", "-hot-goroutines", "1", "-engines", "os", "-isolate=false")...)
-	if !strings.Contains(out, "fio: skipped (it runs only randread-direct, randwrite-direct, mixed, none of which is running)") {
+	if !strings.Contains(out, "fio: skipped (it runs only randread-direct, randwrite-direct, mixed, randread-cold, none of which is running)") {
 		t.Errorf("skipping fio not reported:\n%s", out)
 	}
 	if strings.Contains(out, "vs fio") || slices.ContainsFunc(rowsOf(out), func(r []string) bool { return r[2] == engineFio }) {

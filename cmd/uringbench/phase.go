@@ -47,7 +47,11 @@ type phaseResult struct {
 	LatSamples int64         `json:"lat_samples,omitempty"`
 	Writes     int64         `json:"writes,omitempty"` // writes in the window (write workloads)
 	Syncs      int64         `json:"syncs,omitempty"`  // Sync calls in the window (-fsync, and seqwrite's last)
-	Err        string        `json:"error,omitempty"`
+	// CachedPeak is, for randread-cold, the largest share of the file in
+	// the page cache, in percent, of those measured before each of the
+	// parent's drops during the phase and after it (see coldKeeper).
+	CachedPeak *float64 `json:"cached_peak_pct,omitempty"`
+	Err        string   `json:"error,omitempty"`
 }
 
 // loopDelta is the change in uringfs.LoopCounters over a measured window.

@@ -63,22 +63,78 @@ func (b *bench) prepare(work string, workloads []string) error {
 	if slices.Contains(workloads, wSeqWrite) {
 		b.files.SeqDir, b.files.SeqSize = work, cfg.size
 	}
-	if slices.Contains(workloads, wReadFile) || slices.Contains(workloads, wReadFiles) {
-		b.files.SmallDir, b.files.SmallCount = filepath.Join(work, "small"), cfg.files
-		if err := os.Mkdir(b.files.SmallDir, 0o755); err != nil {
-			return err
-		}
-		data := make([]byte, cfg.bs)
-		for i := range cfg.files {
-			if i%100 == 0 {
-				b.prog.show("preparing %d small files: %d", cfg.files, i)
-			}
-			data[0] = byte(i)
-			if err := os.WriteFile(smallName(b.files.SmallDir, i), data, 0o644); err != nil {
+	if slices.Contains(workloads, wRandReadCold) {
+		// A prefix of the data file is as cold as a file of its own, and
+		// saves writing one; the reads stay within ColdSize either way,
+		// so the result does not depend on which workloads ran.
+		b.files.ColdSize = cfg.coldSize / cfg.bs * cfg.bs
+		if b.files.Data != "" && b.files.DataSize >= b.files.ColdSize {
+			b.files.Cold = b.files.Data
+		} else {
+			b.files.Cold = filepath.Join(work, "cold")
+			if err := b.writeFile(b.files.Cold, b.files.ColdSize); err != nil {
 				return err
 			}
 		}
-		b.prog.done("prepared %d small files of %d bytes in %s", cfg.files, cfg.bs, b.files.SmallDir)
+	}
+	small := false // small files written, to be synced
+	if slices.Contains(workloads, wReadFile) || slices.Contains(workloads, wReadFiles) {
+		b.files.SmallDir, b.files.SmallCount = filepath.Join(work, "small"), cfg.files
+		dir := b.files.SmallDir
+		if err := b.writeSmallFiles("small files", cfg.files, cfg.bs, func(i int) string { return smallName(dir, i) }); err != nil {
+			return err
+		}
+		b.prog.done("prepared %d small files of %d bytes in %s", cfg.files, cfg.bs, dir)
+		small = true
+	}
+	if slices.ContainsFunc(workloads, isStatPhase) {
+		b.files.StatDir, b.files.StatFiles = filepath.Join(work, "stat"), statDirFiles
+		dir := b.files.StatDir
+		if err := b.writeSmallFiles("stat files", statDirFiles, cfg.bs, func(i int) string { return smallName(dir, i) }); err != nil {
+			return err
+		}
+		b.prog.done("prepared %d files of %d bytes for the stat ops in %s", statDirFiles, cfg.bs, dir)
+		small = true
+	}
+	if slices.ContainsFunc(workloads, isWalk) {
+		b.files.Tree, b.files.TreeFiles = filepath.Join(work, "tree"), cfg.treeFiles
+		root := b.files.Tree
+		if err := b.writeSmallFiles("tree files", cfg.treeFiles, cfg.bs, func(i int) string { return treeName(root, i) }); err != nil {
+			return err
+		}
+		b.prog.done("prepared a tree of %d files of %d bytes in %d directories in %s", cfg.treeFiles, cfg.bs, treeDirs(cfg.treeFiles), root)
+		small = true
+	}
+	if small {
+		// Their pages stay cached, as the workloads want; written back
+		// now, they are not written back during a phase.
+		if err := syncFS(work); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSmallFiles writes n files of size bytes, named by name, making their
+// directories as it goes. Each file differs from the last in its first byte.
+func (b *bench) writeSmallFiles(what string, n int, size int64, name func(i int) string) error {
+	data := make([]byte, size)
+	dir := ""
+	for i := range n {
+		if i%100 == 0 {
+			b.prog.show("preparing %d %s: %d", n, what, i)
+		}
+		p := name(i)
+		if d := filepath.Dir(p); d != dir {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return err
+			}
+			dir = d
+		}
+		data[0] = byte(i)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return err
+		}
 	}
 	return nil
 }

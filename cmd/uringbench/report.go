@@ -37,13 +37,16 @@ type summary struct {
 	Syncs   float64 `json:"syncs,omitempty"` // Sync calls per phase, median
 	// Loop counters, medians; -1 where not measured: engines not on
 	// uringfs, and ratios the syscall backend leaves undefined.
-	SQEPerEnter float64  `json:"sqes_per_enter"`
-	InlinePct   float64  `json:"inline_pct"`
-	ParksPerOp  float64  `json:"parks_per_op"`
-	WakesPerOp  float64  `json:"wakeups_per_op"`
-	CallerPct   float64  `json:"caller_pct"` // share of buffered ops finished on the caller, not the ring
-	OthersPct   float64  `json:"others_pct"` // CPU other processes used, % of all CPUs (max over rounds); -1 unknown
-	Errors      []string `json:"errors,omitempty"`
+	SQEPerEnter float64 `json:"sqes_per_enter"`
+	InlinePct   float64 `json:"inline_pct"`
+	ParksPerOp  float64 `json:"parks_per_op"`
+	WakesPerOp  float64 `json:"wakeups_per_op"`
+	CallerPct   float64 `json:"caller_pct"` // share of buffered ops finished on the caller, not the ring
+	OthersPct   float64 `json:"others_pct"` // CPU other processes used, % of all CPUs (max over rounds); -1 unknown
+	// CachedPct is randread-cold's largest share of the file in the page
+	// cache over the rounds (phaseResult.CachedPeak); -1 for the others.
+	CachedPct float64  `json:"cached_peak_pct"`
+	Errors    []string `json:"errors,omitempty"`
 }
 
 func median(v []float64) float64 {
@@ -85,7 +88,7 @@ func summarize(results []phaseResult) []summary {
 		groups[k] = append(groups[k], r)
 	}
 	slices.SortStableFunc(keys, func(a, b rowKey) int {
-		if c := slices.Index(allWorkloads, a.workload) - slices.Index(allWorkloads, b.workload); c != 0 {
+		if c := workloadRank(a.workload) - workloadRank(b.workload); c != 0 {
 			return c
 		}
 		if c := a.goroutines - b.goroutines; c != 0 {
@@ -97,7 +100,7 @@ func summarize(results []phaseResult) []summary {
 	baseIOPS := map[rowKey]float64{} // os's and fio's rows, the ratios' denominators
 	for _, k := range keys {
 		s := summary{Workload: k.workload, Goroutines: k.goroutines, Engine: k.engine, Threads: -1,
-			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, CallerPct: -1, UserPct: -1, OthersPct: -1}
+			SQEPerEnter: -1, InlinePct: -1, ParksPerOp: -1, WakesPerOp: -1, CallerPct: -1, UserPct: -1, OthersPct: -1, CachedPct: -1}
 		var iops, mibps, nsop, cpuop, userPct, thr, sqe, inl, parks, wakes, nowait, p50, p99, p999, syncs []float64
 		for _, r := range groups[k] {
 			if r.Err != "" {
@@ -109,6 +112,9 @@ func summarize(results []phaseResult) []summary {
 				continue
 			}
 			s.Rounds++
+			if r.CachedPeak != nil {
+				s.CachedPct = max(s.CachedPct, *r.CachedPeak)
+			}
 			sec := r.Elapsed.Seconds()
 			if r.Others >= 0 {
 				s.OthersPct = max(s.OthersPct, 100*r.Others.Seconds()/(sec*float64(runtime.NumCPU())))
@@ -245,9 +251,14 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 	// The vs fio column is there only when fio ran, so that the usual
 	// table keeps its shape.
 	withFio := slices.ContainsFunc(r.Rows, func(s summary) bool { return s.RatioFio > 0 })
+	// So is cached%, only when randread-cold ran.
+	withCached := slices.ContainsFunc(r.Rows, func(s summary) bool { return s.CachedPct >= 0 })
 	head := []string{"workload", "gor", "engine", "IOPS", "vs os", "spread", "MiB/s", "ns/op", "p50", "p99", "p999", "cpu/op", "usr%", "threads", "caller%", "sqe/enter", "inline%", "parks/op", "others%"}
 	if withFio {
 		head = slices.Insert(head, 5, "vs fio")
+	}
+	if withCached {
+		head = append(head, "cached%")
 	}
 	rows := [][]string{head}
 	for _, s := range r.Rows {
@@ -274,7 +285,11 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 		if s.Rounds > 1 && s.IOPS > 0 {
 			spread = fmt.Sprintf("±%.0f%%", 50*(s.MaxIOPS-s.MinIOPS)/s.IOPS)
 		}
-		row = append(row, spread, fmt.Sprintf("%.0f", s.MiBps), fmtNs(s.NsPerOp),
+		mibps := "-" // ops that move no data (the stat ops)
+		if s.MiBps > 0 {
+			mibps = fmt.Sprintf("%.0f", s.MiBps)
+		}
+		row = append(row, spread, mibps, fmtNs(s.NsPerOp),
 			fmtLat(s.LatP50), fmtLat(s.LatP99), fmtLat(s.LatP999), fmtNs(s.CPUPerOp), fmtOpt("%.0f", s.UserPct))
 		if s.Threads >= 0 {
 			row = append(row, strconv.Itoa(s.Threads))
@@ -282,6 +297,9 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 			row = append(row, "-")
 		}
 		row = append(row, fmtOpt("%.0f", s.CallerPct), fmtOpt("%.2f", s.SQEPerEnter), fmtOpt("%.0f", s.InlinePct), fmtOpt("%.2f", s.ParksPerOp), fmtOpt("%.0f", s.OthersPct))
+		if withCached {
+			row = append(row, fmtOpt("%.1f", s.CachedPct))
+		}
 		rows = append(rows, row)
 	}
 	printColumns(w, rows, 3)
@@ -308,6 +326,10 @@ func writeTable(w io.Writer, r *report, rounds int, d time.Duration) {
 	fmt.Fprintln(w, "SQEs per io_uring_enter; inline% of ring submissions that")
 	fmt.Fprintln(w, "completed without parking the caller; parks per op. others%: CPU other processes used during the phase,")
 	fmt.Fprintln(w, "as % of all CPUs, worst round: above a few % the machine was shared and the row is suspect.")
+	if withCached {
+		fmt.Fprintln(w, "cached%: randread-cold, the largest share of the file found in the page cache before one of the drops")
+		fmt.Fprintln(w, "made while the phase ran, worst round: no more of the reads than that can have hit the cache.")
+	}
 }
 
 // printColumns lays rows out in columns, the first left text columns

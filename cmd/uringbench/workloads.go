@@ -16,6 +16,7 @@ import (
 const (
 	wRandReadDirect  = "randread-direct"  // O_DIRECT random reads of -bs
 	wRandReadHot     = "randread-hot"     // random reads of -bs from a file in the page cache
+	wRandReadCold    = "randread-cold"    // random reads of -bs, no O_DIRECT, from a file kept out of the page cache
 	wRandWriteDirect = "randwrite-direct" // O_DIRECT random writes of -bs
 	wMixed           = "mixed"            // O_DIRECT random reads and writes of -bs, -mix % reads
 	wSeqRead         = "seqread"          // 1 MiB sequential reads of a -size file in the page cache
@@ -23,8 +24,10 @@ const (
 	wReadFile        = "readfile"         // whole-file reads of many -bs sized files
 )
 
-// allWorkloads is the order of the report.
-var allWorkloads = []string{wRandReadDirect, wRandReadHot, wRandWriteDirect, wMixed, wSeqRead, wSeqWrite, wReadFile}
+// allWorkloads are the names -workloads takes, and "all", in the order of
+// the report; stat stands for its ops (see phasesOf).
+var allWorkloads = []string{wRandReadDirect, wRandReadHot, wRandReadCold, wRandWriteDirect, wMixed, wSeqRead, wSeqWrite, wReadFile,
+	wAsyncRandRead, wReadFiles, wStat, wWalkAfero, wWalkFS}
 
 // defaultWorkloads fit the default run in under a minute on 2 cores.
 var defaultWorkloads = []string{wRandReadDirect, wRandReadHot}
@@ -59,6 +62,17 @@ type fileSet struct {
 	// once before the phases so that it is in the page cache.
 	SeqRead     string `json:"seq_read,omitempty"`
 	SeqReadSize int64  `json:"seq_read_size,omitempty"`
+	// Cold is the file randread-cold reads the first ColdSize bytes of:
+	// its own, or the O_DIRECT data file where that is big enough.
+	Cold     string `json:"cold,omitempty"`
+	ColdSize int64  `json:"cold_size,omitempty"`
+	// StatDir holds StatFiles files of -bs bytes, named as smallName
+	// names them: the stat ops use the first and the directory.
+	StatDir   string `json:"stat_dir,omitempty"`
+	StatFiles int    `json:"stat_files,omitempty"`
+	// Tree holds TreeFiles files of -bs bytes, named as treeName names them.
+	Tree      string `json:"tree,omitempty"`
+	TreeFiles int    `json:"tree_files,omitempty"`
 }
 
 func smallName(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("f%05d", i)) }
@@ -135,14 +149,19 @@ func prepare(e *engine, s phaseSpec) (*phaseWork, error) {
 	if w, ok, err := prepareAsync(e, s); ok {
 		return w, err
 	}
+	if w, ok, err := prepareMeta(e, s); ok {
+		return w, err
+	}
 	bs := s.BS
 	switch s.Workload {
-	case wRandReadDirect, wRandReadHot, wRandWriteDirect, wMixed:
+	case wRandReadDirect, wRandReadHot, wRandReadCold, wRandWriteDirect, wMixed:
 		path, size, flag := s.Files.Hot, s.Files.HotSize, os.O_RDONLY
 		readPct := 100
 		switch s.Workload {
 		case wRandReadDirect:
 			path, size, flag = s.Files.Data, s.Files.DataSize, os.O_RDONLY|oDirect
+		case wRandReadCold:
+			path, size = s.Files.Cold, s.Files.ColdSize
 		case wRandWriteDirect:
 			path, size, flag, readPct = s.Files.Data, s.Files.DataSize, os.O_WRONLY|oDirect, 0
 		case wMixed:
@@ -154,6 +173,15 @@ func prepare(e *engine, s phaseSpec) (*phaseWork, error) {
 		f, err := e.open(path, flag, 0)
 		if err != nil {
 			return nil, err
+		}
+		if s.Workload == wRandReadCold {
+			// Whatever earlier phases or the parent's writing left
+			// cached goes before the clock starts; while the phase runs
+			// the parent keeps dropping what its reads bring in.
+			if err := dropCache(path); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s: dropping the page cache: %w", s.Workload, err)
+			}
 		}
 		return &phaseWork{worker: randomIO(f, size/bs, bs, readPct), bytesPerOp: bs, close: f.Close, perOp: true}, nil
 	case wSeqRead:
