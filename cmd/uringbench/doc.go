@@ -143,6 +143,11 @@
 //	-isolate          run each phase in its own process (default true)
 //	-direct           run the O_DIRECT workloads (default true)
 //	-keep             keep the test files
+//	-footprint        instead of the workloads, measure what the loop adds
+//	                  to a process: rings, descriptors, RSS and threads
+//	                  after reading a few files, at GOMAXPROCS 1 to 64, and
+//	                  at GOMAXPROCS 64 after O_DIRECT random reads from 1 to
+//	                  128 goroutines, each in a fresh child, next to os
 //	-chart FILE       also write an SVG chart (off by default): one panel per
 //	                  workload, a group of bars per goroutine count, a bar
 //	                  per engine at its median IOPS, min-max whiskers, the

@@ -42,12 +42,16 @@ type config struct {
 	chart       string // SVG file to write, "" for none
 	quiet       bool   // no progress reports on stderr
 	benchfmt    bool   // Go benchmark format instead of the table (benchfmt.go)
+	footprint   bool   // measure the loop's footprint instead (footprint_linux.go)
 }
 
 // run is the whole tool behind main, with its exit code; tests call it.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == childFlag {
 		return childMain(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == footprintChildFlag {
+		return footprintChild(args[1:], stdout, stderr)
 	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
@@ -56,6 +60,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "uringbench:", err)
 		return 2
+	}
+	if cfg.footprint {
+		if err := runFootprint(cfg.dir, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "uringbench: footprint:", err)
+			return 1
+		}
+		return 0
 	}
 	b := &bench{cfg: cfg, prog: newProgress(stderr, cfg.quiet)}
 	rep, err := b.run()
@@ -117,6 +128,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.isolate, "isolate", true, "run every phase in a fresh child process (clean thread counts and counters)")
 	fs.BoolVar(&cfg.direct, "direct", true, "run the O_DIRECT workloads (false: only buffered ones, as on a file system that refuses O_DIRECT)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the test files")
+	fs.BoolVar(&cfg.footprint, "footprint", false, "instead of the workloads, measure what the loop adds to a process (rings, descriptors, RSS, threads) against GOMAXPROCS 1-64 and against O_DIRECT load, next to os")
 	fs.StringVar(&cfg.chart, "chart", "", "also write an SVG bar chart of IOPS per goroutine count and engine, one panel per workload, to this file")
 	fs.BoolVar(&cfg.quiet, "q", false, "no progress reports on stderr (by default a live status line on a terminal, otherwise a line per finished phase)")
 	fs.Usage = func() {

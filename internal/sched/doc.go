@@ -3,11 +3,12 @@
 // A Loop runs operations (Op) on one of two backends:
 //
 //   - the io_uring backend: one or more rings, by default up to one per four
-//     Ps (GOMAXPROCS), of which only the first exists until it has many
-//     operations in flight: a P whose ring is not set up uses the first one
-//     until then, so a program that touches a few files costs one ring and
-//     a busy one gets more as its load needs them. Any goroutine submits to
-//     the ring of the P it runs on and parks until its completion arrives.
+//     Ps (GOMAXPROCS), set up one at a time as load calls for them: the
+//     first at start, the next when a submitter finds the ring it picked
+//     with many operations in flight. A program that touches a few files
+//     costs one ring, and a busy one gets about one per 16 operations it
+//     keeps in flight. Any goroutine submits to a ring picked by the P it
+//     runs on and parks until its completion arrives.
 //     Submission is flat-combined: the goroutine that gets a ring's submit
 //     lock publishes every SQE queued so far with one io_uring_enter and
 //     reaps every completion that is ready, so a lone caller whose operation

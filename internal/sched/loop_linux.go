@@ -36,8 +36,8 @@ type Config struct {
 	// refused), "uring" (io_uring or an error) or "syscall".
 	Backend string
 	// Rings is the number of rings, all set up by New; 0 means up to one
-	// per psPerRing Ps (GOMAXPROCS), set up as load calls for them (see
-	// shardHere).
+	// per psPerRing Ps (GOMAXPROCS), the first set up by New and the
+	// others as load calls for them (see shardHere).
 	Rings int
 	// Entries is the SQ size of each ring, rounded up to a power of two by the
 	// kernel; 0 means 512. It is also the limit of operations in flight per
@@ -55,9 +55,10 @@ type Config struct {
 type Loop struct {
 	backend string
 	reason  error // why the syscall backend was chosen, if it was
-	// shards holds the rings by index; a nil entry is a ring not set up
-	// yet, whose Ps use shards[0] until the load calls for it (shardHere).
+	// shards holds the rings that may be set up; the first live of them
+	// are (shardHere).
 	shards  []atomic.Pointer[shard]
+	live    atomic.Int32
 	entries uint32     // SQ size of each ring
 	growMu  sync.Mutex // serialises setting up a ring
 	// growFailed is set when setting up a ring failed (fd or memory
@@ -149,6 +150,7 @@ func (l *Loop) startURing(cfg Config) error {
 		}
 		l.shards[i].Store(s)
 	}
+	l.live.Store(int32(eager))
 	p, err := l.shards[0].Load().r.Probe()
 	if err != nil {
 		return fail(fmt.Errorf("io_uring probe: %w", err))

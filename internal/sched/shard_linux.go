@@ -151,50 +151,61 @@ func procPin() int
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
 
-// growDepth is the number of ops in flight on the first ring from which a P
-// whose own ring is not set up yet sets it up. Below it the first ring
-// serves every P: a program that touches a few files has one ring, and a
-// busy one gets more as its load needs them.
+// growDepth is the number of ops in flight on a ring from which a
+// submitter that picks it sets up one more ring, if the loop may have more
+// and the rings it has would still hold growDepth each on average with
+// the new one. A program that touches a few files has one ring, and a busy
+// one gets one per growDepth ops it keeps in flight.
 const growDepth = 16
 
-// shardHere picks the ring of the P the caller runs on. The goroutine may
-// migrate right after; the index is only an affinity hint that spreads
-// submitters over the rings without shared counters.
+// shardHere picks a ring for the P the caller runs on, among the rings set
+// up so far. The goroutine may migrate right after; the index is only an
+// affinity hint that spreads submitters over the rings without shared
+// counters.
 func (l *Loop) shardHere() *shard {
-	first := l.shards[0].Load()
-	if len(l.shards) == 1 {
-		return first
+	n := int(l.live.Load())
+	if n == 1 && len(l.shards) == 1 {
+		return l.shards[0].Load()
 	}
 	p := procPin()
 	procUnpin()
-	i := p % len(l.shards)
-	if s := l.shards[i].Load(); s != nil {
-		return s
+	s := l.shards[p%n].Load()
+	if n < len(l.shards) && s.outstanding.Load() >= growDepth && !l.growFailed.Load() && l.inFlight(n) >= int64(growDepth*(n+1)) {
+		return l.grow(n, s)
 	}
-	if first.outstanding.Load() < growDepth || l.growFailed.Load() {
-		return first
-	}
-	return l.grow(i)
+	return s
 }
 
-// grow sets up ring i, or returns the first ring if that fails.
-func (l *Loop) grow(i int) *shard {
+// inFlight returns the number of ops in flight on the first n rings.
+func (l *Loop) inFlight(n int) int64 {
+	var sum int64
+	for i := 0; i < n; i++ {
+		sum += l.shards[i].Load().outstanding.Load()
+	}
+	return sum
+}
+
+// grow sets up ring n, the next one, unless another caller did meanwhile;
+// if that fails (fd or memory limits) it returns s and the loop keeps the
+// rings it has.
+func (l *Loop) grow(n int, s *shard) *shard {
 	l.growMu.Lock()
 	defer l.growMu.Unlock()
-	if s := l.shards[i].Load(); s != nil {
+	if int(l.live.Load()) != n {
 		return s
 	}
 	if l.state.Load()&loopClosedBit != 0 {
 		// Close may be releasing the rings: set up none behind it.
-		return l.shards[0].Load()
+		return s
 	}
-	s, err := newShard(l, l.entries)
+	ns, err := newShard(l, l.entries)
 	if err != nil {
 		l.growFailed.Store(true)
-		return l.shards[0].Load()
+		return s
 	}
-	l.shards[i].Store(s)
-	return s
+	l.shards[n].Store(ns)
+	l.live.Store(int32(n + 1))
+	return ns
 }
 
 // worker reaps completions that arrive after their submitter parked. It
