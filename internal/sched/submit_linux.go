@@ -181,24 +181,27 @@ func (s *shard) wait(ctx context.Context, ops []*Op) error {
 		s.l.ctr().inline.Add(1)
 	default:
 		s.l.ctr().parks.Add(1)
-		if ctx.Done() == nil && s.kernelWait(ops) {
+		// Loop.Close needs no case of its own: its cancel-all rounds
+		// end every op in flight, whose completion wakes us.
+		if ctx.Done() == nil {
+			if !s.kernelWait(ops) {
+				<-done
+			}
+		} else {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				ctxErr = ctx.Err()
+			}
+		}
+		if ctxErr == nil {
 			select {
 			case <-s.l.closing:
-				// Loop.Close cancelled the ops under us: report it as a
-				// parked waiter would.
+				// Close may have cancelled the ops under us: say so.
 				ctxErr = ErrClosed
 			default:
 			}
-			break
-		}
-		select {
-		case <-done:
-		case <-ctx.Done():
-			ctxErr = ctx.Err()
-		case <-s.l.closing:
-			ctxErr = ErrClosed
-		}
-		if ctxErr != nil {
+		} else {
 			// Which ops have completed is not known here; a cancel of one
 			// that has (or of a slot since reused, under another
 			// generation) fails harmlessly with ENOENT.
