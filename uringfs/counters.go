@@ -61,7 +61,8 @@ type Counters struct {
 	// hand them on to one of its worker threads: metadata calls (stat,
 	// rename, unlink, mkdir, symlink, link), which are also in Ops, and
 	// buffered writes that could not finish without waiting (see
-	// NowaitMisses), which are not.
+	// NowaitMisses), which are not; and closes, also in Ops, which the
+	// ring would run no faster than close(2).
 	OnCaller uint64
 	// SlotWaits is the number of submissions that had to wait for room: a
 	// ring already had as many operations in flight as it holds, or no

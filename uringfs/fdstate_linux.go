@@ -12,8 +12,24 @@ import "sync/atomic"
 // handed the release of the descriptor to the last reference holder (it
 // could not wait for it); the low bits count references.
 type fdState struct {
-	v       atomic.Int64
-	drained chan struct{} // closed when the count reaches zero after close
+	v atomic.Int64
+	// drainedCh holds the channel drained returns, made when first asked
+	// for: most Closes find no reference held and never need one, and an
+	// open is then spared the allocation.
+	drainedCh atomic.Pointer[chan struct{}]
+}
+
+// drained returns a channel that is closed when the count reaches zero
+// after Close.
+func (s *fdState) drained() chan struct{} {
+	if p := s.drainedCh.Load(); p != nil {
+		return *p
+	}
+	c := make(chan struct{})
+	if s.drainedCh.CompareAndSwap(nil, &c) {
+		return c
+	}
+	return *s.drainedCh.Load()
 }
 
 const (
@@ -39,7 +55,7 @@ func (s *fdState) incref() bool {
 func (s *fdState) decref() (destroy bool) {
 	switch s.v.Add(-1) {
 	case fdClosedBit:
-		close(s.drained)
+		close(s.drained())
 	case fdClosedBit | fdDeferBit:
 		return true
 	}

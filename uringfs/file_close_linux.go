@@ -69,7 +69,7 @@ func (file *file) close() error {
 			// call on a non-blocking descriptor waits for long: as os does
 			// for a descriptor in its poller, Close returns only once the
 			// operations are done with it.
-			<-file.state.drained
+			<-file.state.drained()
 		case file.state.deferRelease():
 			// Plain syscalls cannot be interrupted: a read(2) blocked on a
 			// pipe holds its reference until data or EOF arrives. As os does
@@ -95,7 +95,7 @@ func (file *file) cancelUntilDrained(l *sched.Loop) {
 	defer timer.Stop()
 	for {
 		select {
-		case <-file.state.drained:
+		case <-file.state.drained():
 			return
 		case <-timer.C:
 			l.CancelFd(file.fd)

@@ -87,18 +87,28 @@ func (f *file) runningLoop() *sched.Loop {
 	return sched.Running()
 }
 
-func newFile(fd int, name string, l *sched.Loop, appendMode bool) *File {
-	f := &File{&file{fd: fd, name: name, loop: l, appendMode: appendMode}}
-	if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
-		f.direct = fl&unix.O_DIRECT != 0
-		f.nonblock.Store(fl&unix.O_NONBLOCK != 0)
-	}
-	f.state.drained = make(chan struct{})
+// newFile returns a File for fd, whose file status flags (F_GETFL: O_APPEND,
+// O_DIRECT, O_NONBLOCK) are fl.
+func newFile(fd int, name string, l *sched.Loop, fl int) *File {
+	f := &File{&file{fd: fd, name: name, loop: l, appendMode: fl&unix.O_APPEND != 0, direct: fl&unix.O_DIRECT != 0}}
+	f.nonblock.Store(fl&unix.O_NONBLOCK != 0)
 	f.cleanup = runtime.AddCleanup(f, func(inner *file) { inner.close() }, f.file)
 	return f
 }
 
-// newOpenedFile is newFile for a descriptor this package opened with flag.
+// statusFlags returns the file status flags of a descriptor this package did
+// not open itself (F_GETFL), or 0 if the kernel will not say.
+func statusFlags(fd int) int {
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		return 0
+	}
+	return fl
+}
+
+// newOpenedFile is newFile for a descriptor this package opened with flag,
+// whose status flags are flag's: an open either takes O_DIRECT or fails, so
+// no fcntl is needed to learn them.
 // os puts a FIFO or socket it opens into non-blocking mode and waits for it
 // in the runtime poller, so that Close wakes a Read or Write waiting on it.
 // The io_uring backend waits in the ring, which Close cancels; on plain
@@ -108,11 +118,13 @@ func newOpenedFile(fd int, name string, l *sched.Loop, flag int) *File {
 		var st unix.Stat_t
 		if unix.Fstat(fd, &st) == nil {
 			if t := st.Mode & unix.S_IFMT; t == unix.S_IFIFO || t == unix.S_IFSOCK {
-				unix.SetNonblock(fd, true)
+				if unix.SetNonblock(fd, true) == nil {
+					flag |= unix.O_NONBLOCK
+				}
 			}
 		}
 	}
-	return newFile(fd, name, l, flag&os.O_APPEND != 0)
+	return newFile(fd, name, l, flag)
 }
 
 // NewFile returns a File for an open descriptor, like os.NewFile. The File
@@ -125,8 +137,7 @@ func NewFile(fd uintptr, name string) *File {
 	if err != nil {
 		return nil
 	}
-	fl, _ := unix.FcntlInt(fd, unix.F_GETFL, 0)
-	return newFile(int(fd), name, l, fl >= 0 && fl&unix.O_APPEND != 0)
+	return newFile(int(fd), name, l, statusFlags(int(fd)))
 }
 
 // Open opens the named file for reading, like os.Open.

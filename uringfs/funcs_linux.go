@@ -540,7 +540,7 @@ reopen:
 			break reopen
 		}
 
-		dir := newFile(dfd, base, l, false)
+		dir := newFile(dfd, base, l, os.O_RDONLY)
 		var got int
 		for {
 			names, rerr := dir.Readdirnames(removeAllBatch)

@@ -44,8 +44,7 @@ func FromOS(f *os.File) (*File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "dup", Path: f.Name(), Err: err}
 	}
-	fl, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	return newFile(fd, f.Name(), nil, fl >= 0 && fl&unix.O_APPEND != 0), nil
+	return newFile(fd, f.Name(), nil, statusFlags(fd)), nil
 }
 
 // dupOSFile returns a close-on-exec duplicate of f's descriptor, or

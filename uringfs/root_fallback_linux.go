@@ -35,7 +35,8 @@ func (r *Root) adopt(f *os.File, err error, flag int) (*File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "openat", Path: f.Name(), Err: err}
 	}
-	nf := newOpenedFile(fd, f.Name(), r.r.loop, flag)
+	// os's open made the status flags (a FIFO's O_NONBLOCK, for one).
+	nf := newFile(fd, f.Name(), r.r.loop, statusFlags(fd))
 	nf.inRoot = true
 	return nf, nil
 }

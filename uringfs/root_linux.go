@@ -106,7 +106,6 @@ func newRoot(l *sched.Loop, fd int, name string) (*Root, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New("not a directory")}
 	}
 	r := &Root{&root{name: name, loop: l, fd: fd}}
-	r.r.state.drained = make(chan struct{}) // closed by the last decref after Close; no one waits
 	r.r.cleanup = runtime.AddCleanup(r, func(inner *root) { inner.close() }, r.r)
 	return r, nil
 }

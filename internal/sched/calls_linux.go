@@ -6,6 +6,7 @@ package sched
 
 import (
 	"context"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -125,8 +126,12 @@ func (l *Loop) Openat2(ctx context.Context, dirfd int, path string, how *unix.Op
 }
 
 // CloseFd closes fd. It is not cancellable: the descriptor is released whatever
-// ctx says.
+// ctx says. It runs as close(2) on the caller (closeOnCaller), except under
+// the tests' fault injection, whose faults only the ring can carry.
 func (l *Loop) CloseFd(fd int) error {
+	if !faultsActive() {
+		return l.closeOnCaller(fd)
+	}
 	op := getOp(ring.OpClose)
 	defer putOp(op)
 	op.Fd = fd
@@ -134,12 +139,26 @@ func (l *Loop) CloseFd(fd int) error {
 }
 
 // Statx fills st for path relative to dirfd (flags: AT_*, mask: STATX_*).
+// The kernel writes into a pooled buffer, copied to st at the end: the op
+// must hold heap memory for the kernel until its completion, and st, which
+// is then never stored, can stay on the caller's stack.
 func (l *Loop) Statx(ctx context.Context, dirfd int, path string, flags int, mask uint32, st *unix.Statx_t) error {
+	if ran, err := l.metaOnCaller(ctx, ring.OpStatx, func() error {
+		return statx(dirfd, path, flags, mask, st)
+	}); ran {
+		return err
+	}
 	op := getOp(ring.OpStatx)
 	defer putOp(op)
-	op.Fd, op.Path, op.Flags, op.Mode, op.Statx = dirfd, path, uint32(flags), mask, st
-	return l.result0(ctx, op)
+	buf := statxPool.Get().(*unix.Statx_t)
+	op.Fd, op.Path, op.Flags, op.Mode, op.Statx = dirfd, path, uint32(flags), mask, buf
+	err := l.result0(ctx, op)
+	*st = *buf
+	statxPool.Put(buf)
+	return err
 }
+
+var statxPool = sync.Pool{New: func() any { return new(unix.Statx_t) }}
 
 // Fallocate manipulates the space of fd (fallocate(2)).
 func (l *Loop) Fallocate(ctx context.Context, fd int, mode uint32, off, length int64) error {
@@ -159,6 +178,11 @@ func (l *Loop) Fadvise(ctx context.Context, fd int, off, length int64, advice in
 
 // Renameat renames oldpath to newpath (renameat2(2) with flags).
 func (l *Loop) Renameat(ctx context.Context, olddirfd int, oldpath string, newdirfd int, newpath string, flags uint32) error {
+	if ran, err := l.metaOnCaller(ctx, ring.OpRenameat, func() error {
+		return unix.Renameat2(olddirfd, oldpath, newdirfd, newpath, uint(flags))
+	}); ran {
+		return err
+	}
 	op := getOp(ring.OpRenameat)
 	defer putOp(op)
 	op.Fd, op.Path, op.Fd2, op.Path2, op.Flags = olddirfd, oldpath, newdirfd, newpath, flags
@@ -167,6 +191,11 @@ func (l *Loop) Renameat(ctx context.Context, olddirfd int, oldpath string, newdi
 
 // Unlinkat removes path (a directory with AT_REMOVEDIR).
 func (l *Loop) Unlinkat(ctx context.Context, dirfd int, path string, flags int) error {
+	if ran, err := l.metaOnCaller(ctx, ring.OpUnlinkat, func() error {
+		return unix.Unlinkat(dirfd, path, flags)
+	}); ran {
+		return err
+	}
 	op := getOp(ring.OpUnlinkat)
 	defer putOp(op)
 	op.Fd, op.Path, op.Flags = dirfd, path, uint32(flags)
@@ -175,6 +204,11 @@ func (l *Loop) Unlinkat(ctx context.Context, dirfd int, path string, flags int) 
 
 // Mkdirat creates directory path with mode.
 func (l *Loop) Mkdirat(ctx context.Context, dirfd int, path string, mode uint32) error {
+	if ran, err := l.metaOnCaller(ctx, ring.OpMkdirat, func() error {
+		return unix.Mkdirat(dirfd, path, mode)
+	}); ran {
+		return err
+	}
 	op := getOp(ring.OpMkdirat)
 	defer putOp(op)
 	op.Fd, op.Path, op.Mode = dirfd, path, mode
@@ -183,6 +217,11 @@ func (l *Loop) Mkdirat(ctx context.Context, dirfd int, path string, mode uint32)
 
 // Symlinkat creates linkpath (relative to newdirfd) pointing at target.
 func (l *Loop) Symlinkat(ctx context.Context, target string, newdirfd int, linkpath string) error {
+	if ran, err := l.metaOnCaller(ctx, ring.OpSymlinkat, func() error {
+		return unix.Symlinkat(target, newdirfd, linkpath)
+	}); ran {
+		return err
+	}
 	op := getOp(ring.OpSymlinkat)
 	defer putOp(op)
 	op.Path, op.Fd, op.Path2 = target, newdirfd, linkpath
@@ -191,6 +230,11 @@ func (l *Loop) Symlinkat(ctx context.Context, target string, newdirfd int, linkp
 
 // Linkat creates a hard link newpath to oldpath.
 func (l *Loop) Linkat(ctx context.Context, olddirfd int, oldpath string, newdirfd int, newpath string, flags int) error {
+	if ran, err := l.metaOnCaller(ctx, ring.OpLinkat, func() error {
+		return unix.Linkat(olddirfd, oldpath, newdirfd, newpath, flags)
+	}); ran {
+		return err
+	}
 	op := getOp(ring.OpLinkat)
 	defer putOp(op)
 	op.Fd, op.Path, op.Fd2, op.Path2, op.Flags = olddirfd, oldpath, newdirfd, newpath, uint32(flags)

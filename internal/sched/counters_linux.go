@@ -16,7 +16,7 @@ type Counters struct {
 	Cancels   uint64 // ASYNC_CANCEL requests submitted for cancelled contexts
 	Fallbacks uint64 // ops run as syscalls on the io_uring backend (opcode missing)
 	Retries   uint64 // ops resubmitted after EINTR or EAGAIN from the kernel
-	OnCaller  uint64 // metadata ops and would-block buffered writes run as syscalls on the caller
+	OnCaller  uint64 // metadata ops, closes and would-block buffered writes run as syscalls on the caller
 	SlotWaits uint64 // submissions that parked waiting for a free slot
 	// NowaitHits counts buffered reads and writes finished by
 	// preadv2/pwritev2(RWF_NOWAIT) on the caller, NowaitMisses those that
@@ -40,6 +40,9 @@ type Counters struct {
 type counters struct {
 	ops, enters, sqes, inline, parks, wakeups, cancels, fallbacks, retries, slotWaits, onCaller atomic.Uint64
 	nowaitHits, nowaitMisses, kernelWaits, wakes                                                atomic.Uint64
+	// opsOnCaller counts the ops that count in both Ops and OnCaller (the
+	// metadata calls and closes run on the caller), with one add.
+	opsOnCaller atomic.Uint64
 	// probeTick counts the reads of files CacheHint calls cached; every
 	// cachedProbeEvery-th of them is a probe, the rest are CachedReads
 	// (see PreadCached). One count for both keeps that path at one atomic add.
@@ -67,7 +70,9 @@ func (l *Loop) snapshot() Counters {
 		c.Fallbacks += s.fallbacks.Load()
 		c.Retries += s.retries.Load()
 		c.SlotWaits += s.slotWaits.Load()
-		c.OnCaller += s.onCaller.Load()
+		m := s.opsOnCaller.Load()
+		c.Ops += m
+		c.OnCaller += s.onCaller.Load() + m
 		c.NowaitHits += s.nowaitHits.Load()
 		c.NowaitMisses += s.nowaitMisses.Load()
 		c.KernelWaits += s.kernelWaits.Load()

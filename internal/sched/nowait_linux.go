@@ -91,23 +91,25 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *
 			}
 		}
 		n, errno := rwNowait(unix.SYS_PREADV2, fd, p, off)
-		if errno == 0 && n > 0 {
+		if errno == 0 {
 			l.ctr().nowaitHits.Add(1)
-			h.hit(fd)
+			if n > 0 {
+				h.hit(fd)
+			}
+			// 0 is the end of the file: RWF_NOWAIT turns a read that would
+			// wait into EAGAIN, never into a count (preadv2(2)). A reader
+			// finds the end on every file it reads to the end (io.ReadAll,
+			// bytes.Buffer.ReadFrom), so the ring's round trip here would be
+			// paid once per file.
 			return n, nil
 		}
-		if errno == 0 && n == 0 {
-			// End of file is an answer too, but 0 may also mean "nothing
-			// cached at this offset" on some file systems: let the ring decide.
-			l.ctr().nowaitMisses.Add(1)
-		} else if errno != unix.EAGAIN && errno != unix.EOPNOTSUPP && errno != unix.EINTR {
+		if errno != unix.EAGAIN && errno != unix.EOPNOTSUPP && errno != unix.EINTR {
 			// A real error (EBADF, EISDIR, EINVAL, ...) is the same whichever
 			// way the read is made.
 			l.ctr().nowaitHits.Add(1)
 			return 0, errno
-		} else {
-			l.ctr().nowaitMisses.Add(1)
 		}
+		l.ctr().nowaitMisses.Add(1)
 		h.miss()
 		if hook := missHook.Load(); hook != nil {
 			(*hook)(fd)

@@ -7,7 +7,9 @@ package sched
 
 import (
 	"context"
+	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -42,6 +44,58 @@ func (l *Loop) runOnCaller(op *Op) bool {
 	l.directMeta.Add(-1)
 	l.ctr().onCaller.Add(1)
 	return true
+}
+
+// metaOnCaller is how the typed calls of worker-only ops (Statx, Unlinkat,
+// ...) run on the caller: it makes call, the system call the op stands
+// for, where the loop would run the op as a system call anyway, on the
+// syscall backend and, within runOnCaller's limit, on io_uring. Made
+// without an Op, the call costs about what os's does: no pooled Op, no
+// NUL-terminated copy of its names, no trip through Chain. It reports
+// false, with nothing done, when the op is for the ring: over the limit,
+// or an opcode the ring lacks (Do then counts the fallback).
+func (l *Loop) metaOnCaller(ctx context.Context, code ring.Opcode, call func() error) (ran bool, err error) {
+	uring := l.backend == BackendURing
+	if uring && !l.probe.Supported(code) {
+		return false, nil
+	}
+	if err := l.admit(ctx); err != nil {
+		return true, err
+	}
+	if !uring {
+		l.ctr().ops.Add(1)
+		err = retryEINTR(call)
+		l.leave()
+		return true, err
+	}
+	if l.directMeta.Add(1) > l.directLimit {
+		l.directMeta.Add(-1)
+		l.leave()
+		return false, nil
+	}
+	l.ctr().opsOnCaller.Add(1)
+	err = retryEINTR(call)
+	l.directMeta.Add(-1)
+	l.leave()
+	return true, err
+}
+
+// closeOnCaller is close(2) of fd on the caller, on either backend, as os
+// closes. Through the ring a close costs an io_uring_enter and an SQE on top
+// of the same kernel work, which the kernel does during submission anyway
+// unless the file has a flush method (NFS, FUSE): there close(2) waits on
+// the caller, as os's does. close(2) is not retried on EINTR: the
+// descriptor is gone either way.
+func (l *Loop) closeOnCaller(fd int) error {
+	if l.backend == BackendURing {
+		l.ctr().opsOnCaller.Add(1)
+	} else {
+		l.ctr().ops.Add(1)
+	}
+	if err := unix.Close(fd); err != nil && err != unix.EINTR {
+		return err
+	}
+	return nil
 }
 
 // runChain runs ops as system calls on the caller, as one linked chain
@@ -240,7 +294,7 @@ func (op *Op) syscall() (int, error) {
 		}
 		return 0, nil
 	case ring.OpStatx:
-		return 0, unix.Statx(op.Fd, op.Path, int(op.Flags), int(op.Mode), op.Statx)
+		return 0, statx(op.Fd, op.Path, int(op.Flags), op.Mode, op.Statx)
 	case ring.OpFallocate:
 		return 0, unix.Fallocate(op.Fd, op.Mode, op.Off, int64(op.Len))
 	case ring.OpFadvise:
@@ -271,4 +325,35 @@ func (op *Op) syscall() (int, error) {
 		return int(n), err
 	}
 	return 0, unix.EINVAL
+}
+
+// statx is statx(2). Names shorter than a small buffer on the stack are
+// passed from there, which spares an allocation per call; the kernel has
+// read the name when the call returns.
+func statx(dirfd int, path string, flags int, mask uint32, st *unix.Statx_t) error {
+	var buf [256]byte
+	p, err := cstringOn(&buf, path)
+	if err != nil {
+		return err
+	}
+	_, _, errno := unix.Syscall6(unix.SYS_STATX, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+		uintptr(flags), uintptr(mask), uintptr(unsafe.Pointer(st)), 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// cstringOn returns s as a NUL-terminated string in buf, or in a new
+// allocation when it does not fit; EINVAL if s holds a NUL.
+func cstringOn(buf *[256]byte, s string) (*byte, error) {
+	if len(s) >= len(buf) {
+		return unix.BytePtrFromString(s)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, unix.EINVAL
+	}
+	copy(buf[:], s)
+	buf[len(s)] = 0
+	return &buf[0], nil
 }
