@@ -13,12 +13,13 @@
 //     lock publishes every SQE queued so far with one io_uring_enter and
 //     reaps every completion that is ready, so a lone caller whose operation
 //     completes during submission (a page-cache hit) returns without
-//     parking, and concurrent callers share syscalls. After a reap that woke
-//     waiters, the lock holder yields before its next enter, so the woken
-//     goroutines queue their next SQEs for that one enter instead of each
-//     entering alone. A worker goroutine per ring sleeps in the Go netpoller on an
-//     eventfd registered with the ring (never in io_uring_enter, which would
-//     hold a P hostage) and reaps completions that arrive later. The eventfd is
+//     parking, and concurrent callers share syscalls. With 8 or more
+//     operations in flight on the ring, a submitter yields once before it
+//     enters, so that the goroutines queued behind it (woken by the same
+//     reap) publish theirs first and one io_uring_enter carries them all.
+//     A worker goroutine per ring sleeps in the Go netpoller on an eventfd
+//     registered with the ring (never in io_uring_enter, which would hold a
+//     P hostage) and reaps completions that arrive later. The eventfd is
 //     kept quiet while nothing is outstanding. A caller alone on its ring
 //     whose ops are all the ring has in flight waits instead inside
 //     io_uring_enter(min_complete 1), as a blocking syscall that gives up

@@ -70,12 +70,7 @@ type shard struct {
 	// parked or not (Lane.BeginWait): Await sleeps in the kernel only for
 	// a goroutine alone on both counts.
 	owners, waiters atomic.Int32
-	// expect counts the submissions still awaited for the open batch: a
-	// turn that signals waiters expects each to submit again (gather), and
-	// a submitter that finds more expected after its own leaves the enter
-	// to the last of them (joinBatch).
-	expect atomic.Int32
-	efdOn  bool // eventfd notifications enabled
+	efdOn           bool // eventfd notifications enabled
 
 	slots      []slot
 	free       *slotPool   // free op slots; waiting here is the backpressure
@@ -89,9 +84,6 @@ type shard struct {
 	// freed collects the op slots a reap frees, given back to free in one
 	// put at its end. enterMu guards it.
 	freed []uint32
-	// woken counts the waiters signalled by the current turn's reap
-	// (turnLocked). enterMu guards it.
-	woken int
 
 	efd        *os.File
 	workerDone chan struct{}
@@ -220,14 +212,13 @@ func (s *shard) worker() {
 		}
 		s.l.ctr().wakeups.Add(1)
 		s.enterMu.Lock()
-		woken := s.turnLocked()
+		s.turnLocked()
 		if s.efdOn {
 			s.efd.SetReadDeadline(time.Now().Add(lostWakeupGuard))
 		} else {
 			s.efd.SetReadDeadline(time.Time{})
 		}
 		s.enterMu.Unlock()
-		s.gather(woken)
 		s.combine()
 	}
 }

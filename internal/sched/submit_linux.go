@@ -11,11 +11,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/uringfs/uring/internal/ring"
 )
+
+// batchDepth is the number of ops in flight on a ring from which a
+// submitter yields before entering, so that the goroutines queued behind
+// it (most of them woken by the same reap, about to submit again) publish
+// their SQEs first and one io_uring_enter carries them all: in a VM also
+// one device notification instead of many. The yield holds the SQE back
+// for as long as those goroutines take to run; with this many requests
+// already at the device that delay costs no throughput, and the deeper the
+// queue, the more goroutines are runnable and the larger the batch. Below
+// it a submitter enters at once, so shallow queues see no added latency.
+const batchDepth = 8
 
 // errStopped is claim's report that its stop channel closed.
 var errStopped = errors.New("sched: claim stopped")
@@ -64,9 +76,10 @@ func (s *shard) submitChains(ctx context.Context, ops []*Op, chains []span) erro
 	}
 	s.users.Add(1)
 	s.publish(ops, chains, idx, nil)
-	if !s.joinBatch() {
-		s.combine()
+	if s.outstanding.Load() >= batchDepth {
+		runtime.Gosched()
 	}
+	s.combine()
 	err = s.wait(ctx, ops)
 	s.users.Add(-1)
 	return err

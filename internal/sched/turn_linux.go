@@ -8,7 +8,6 @@ package sched
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -36,42 +35,8 @@ func (s *shard) combine() {
 			s.pending.Add(1)
 			continue
 		}
-		woken := s.turnLocked()
+		s.turnLocked()
 		s.enterMu.Unlock()
-		s.gather(woken)
-	}
-}
-
-// gather opens a batch for the woken waiters a turn just signalled and
-// closes it once they have had their chance to run. Most of them submit
-// again at once; each that finds others of the batch still expected
-// publishes its SQEs without entering (joinBatch), and the last one enters
-// for all, so one io_uring_enter carries what would have been woken
-// separate ones (and, in a VM, separate device notifications). The
-// first SQE of a batch waits for the others only as long as they take to
-// run. Closing the batch after a yield bounds that wait when some waiters
-// do not submit again: the combine that follows enters what was left.
-func (s *shard) gather(woken int) {
-	if woken < 2 {
-		return // a batch of one enters at once
-	}
-	s.expect.Add(int32(woken))
-	runtime.Gosched()
-	s.expect.Store(0)
-}
-
-// joinBatch reports whether a submitter that has just published can leave
-// its enter to a later member of the open batch. It counts itself in the
-// batch either way.
-func (s *shard) joinBatch() bool {
-	for {
-		e := s.expect.Load()
-		if e <= 0 {
-			return false
-		}
-		if s.expect.CompareAndSwap(e, e-1) {
-			return e > 1
-		}
 	}
 }
 
@@ -153,9 +118,8 @@ func (s *shard) kernelWait(ops []*Op) bool {
 			break
 		}
 	}
-	woken := s.turnLocked()
+	s.turnLocked()
 	s.enterMu.Unlock()
-	s.gather(woken)
 	s.combine()
 	return completed
 }
@@ -177,10 +141,8 @@ func (s *shard) sleepLocked() bool {
 }
 
 // turnLocked is one turn of the loop: submit, reap, and decide whether the
-// eventfd must be armed. enterMu is held. It returns how many waiters the
-// reap signalled.
-func (s *shard) turnLocked() int {
-	s.woken = 0
+// eventfd must be armed. enterMu is held.
+func (s *shard) turnLocked() {
 	s.pending.Store(0)
 	s.enterLocked(s.unsubmitted())
 	s.reapLocked()
@@ -197,7 +159,6 @@ func (s *shard) turnLocked() int {
 		s.efdOn = false
 		s.r.SetEventfdEnabled(false)
 	}
-	return s.woken
 }
 
 func (s *shard) enterLocked(n uint32) {
@@ -286,7 +247,6 @@ func (s *shard) deliver(cqe *ring.CQE) {
 	}
 	s.l.countCQE(op) // before the signal: a woken waiter may reuse op
 	s.freed = append(s.freed, i)
-	s.woken++
 	if fl != nil {
 		fl.complete(fidx)
 		return
