@@ -87,6 +87,9 @@ type shard struct {
 
 	efd        *os.File
 	workerDone chan struct{}
+	// guardAt is the read deadline set on efd (zero: none); enterMu
+	// guards it.
+	guardAt time.Time
 
 	direct directTable // direct descriptor slots (fixedfiles_linux.go)
 }
@@ -213,13 +216,27 @@ func (s *shard) worker() {
 		s.l.ctr().wakeups.Add(1)
 		s.enterMu.Lock()
 		s.turnLocked()
-		if s.efdOn {
-			s.efd.SetReadDeadline(time.Now().Add(lostWakeupGuard))
-		} else {
-			s.efd.SetReadDeadline(time.Time{})
-		}
+		s.guard(s.efdOn)
 		s.enterMu.Unlock()
 		s.combine()
+	}
+}
+
+// guard arms the lost wake-up guard on the eventfd (on) or disarms it. An
+// armed deadline is moved only once half of it has passed: setting one
+// takes a lock and a timer update in the runtime, and the worker would
+// otherwise pay them at every wake-up.
+func (s *shard) guard(on bool) {
+	switch {
+	case on:
+		now := time.Now()
+		if s.guardAt.IsZero() || s.guardAt.Sub(now) < lostWakeupGuard/2 {
+			s.guardAt = now.Add(lostWakeupGuard)
+			s.efd.SetReadDeadline(s.guardAt)
+		}
+	case !s.guardAt.IsZero():
+		s.guardAt = time.Time{}
+		s.efd.SetReadDeadline(time.Time{})
 	}
 }
 

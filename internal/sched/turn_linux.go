@@ -150,7 +150,7 @@ func (s *shard) turnLocked() {
 		if !s.efdOn {
 			s.efdOn = true
 			s.r.SetEventfdEnabled(true)
-			s.efd.SetReadDeadline(time.Now().Add(lostWakeupGuard))
+			s.guard(true)
 			// A CQE posted before the flag was visible raised no signal.
 			s.reapLocked()
 		}
