@@ -86,6 +86,12 @@ type Counters struct {
 	// NowaitHits or NowaitMisses), so that a file that leaves the page
 	// cache is noticed.
 	CachedReads uint64
+	// ColdReads is the number of reads of files whose recent reads all
+	// missed the page cache, sent to a ring without the RWF_NOWAIT
+	// attempt, which would only have been refused. Now and then a read of
+	// such a file tries RWF_NOWAIT (and is counted in NowaitHits or
+	// NowaitMisses), so that pages coming into the cache are noticed.
+	ColdReads uint64
 	// KernelWaits is the number of waits a caller spent asleep inside
 	// io_uring_enter for its own completions rather than with its goroutine
 	// parked. The loop waits so when the caller is alone on its ring: the

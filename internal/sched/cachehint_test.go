@@ -164,3 +164,69 @@ func evictedPages(t *testing.T, fd, n int) int {
 	}
 	return out
 }
+
+// TestCacheHintCold checks the other half of the policy: a file whose
+// reads keep missing the page cache goes to the ring without the
+// RWF_NOWAIT attempt, except for a probe now and then, and a probe that
+// hits puts it back on RWF_NOWAIT. Every read's bytes are checked.
+func TestCacheHintCold(t *testing.T) {
+	l := newLoop(t, sched.BackendURing, sched.Config{Rings: 1})
+	p := filepath.Join(t.TempDir(), "f")
+	const pages = 512
+	data := pattern(pages*4096, 7)
+	writeFile(t, p, data)
+	fd := openFd(t, l, p, unix.O_RDONLY, 0)
+	unix.Fadvise(fd, 0, 0, unix.FADV_RANDOM)
+	unix.Fsync(fd) // dirty pages are not dropped
+	if err := unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	if evicted := evictedPages(t, fd, pages); evicted < pages*9/10 {
+		t.Skipf("only %d of %d pages left the cache after FADV_DONTNEED (the file system or a busy machine kept them)", evicted, pages)
+	}
+	var h sched.CacheHint
+	got := make([]byte, 4096)
+	// Each read's path, told apart by the counter it moved: 'c' straight
+	// to the ring, 'M' an RWF_NOWAIT miss, 'h' an RWF_NOWAIT hit.
+	pass := func() []byte {
+		paths := make([]byte, pages)
+		for i := range pages {
+			c1 := l.Counters()
+			off := int64(i) * 4096
+			n, err := l.PreadCached(bg, fd, got, off, &h)
+			if err != nil || n != len(got) || !bytes.Equal(got, data[off:off+4096]) {
+				t.Fatalf("PreadCached(off %d) = %d, %v; want the file's 4096 bytes", off, n, err)
+			}
+			switch c2 := l.Counters(); {
+			case c2.ColdReads > c1.ColdReads:
+				paths[i] = 'c'
+			case c2.NowaitMisses > c1.NowaitMisses:
+				paths[i] = 'M'
+			default:
+				paths[i] = 'h'
+			}
+		}
+		return paths
+	}
+	cold := pass()
+	run := bytes.Index(cold, bytes.Repeat([]byte{'M'}, 8))
+	if run < 0 {
+		t.Skipf("no 8 misses in a row over %d evicted pages (the kernel read pages back ahead of the reads); paths: %s", pages, cold)
+	}
+	rest := cold[run+8:]
+	if n := bytes.Count(rest, []byte{'c'}); n < len(rest)/2 {
+		t.Errorf("after 8 misses in a row, %d of the next %d reads went straight to the ring, want most; paths: %s", n, len(rest), cold)
+	}
+	for i := 0; i+1 < len(cold); i++ {
+		if cold[i] == 'h' && cold[i+1] == 'c' {
+			t.Errorf("read %d went straight to the ring right after a hit; paths: %s", i+2, cold)
+			break
+		}
+	}
+	// The ring's reads brought every page in: the first probe hits and
+	// the file goes back to RWF_NOWAIT.
+	warm := pass()
+	if n := bytes.Count(warm, []byte{'c'}); n > 2*16 {
+		t.Errorf("second pass over the now cached file: %d reads went straight to the ring, want a probe's worth at most; paths: %s", n, warm)
+	}
+}

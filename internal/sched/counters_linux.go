@@ -25,6 +25,9 @@ type Counters struct {
 	// CachedReads counts reads of files whose recent reads all came from
 	// the page cache, made with plain pread(2) on the caller (see CacheHint).
 	CachedReads uint64
+	// ColdReads counts reads of files whose recent reads all missed the
+	// page cache, sent to the ring without the RWF_NOWAIT attempt.
+	ColdReads uint64
 	// KernelWaits counts the parks a lone caller spent asleep in
 	// io_uring_enter for its own completion instead of on its channel
 	// (see the package doc).
@@ -47,6 +50,9 @@ type counters struct {
 	// cachedProbeEvery-th of them is a probe, the rest are CachedReads
 	// (see PreadCached). One count for both keeps that path at one atomic add.
 	probeTick atomic.Uint64
+	// coldTick is probeTick for files CacheHint calls cold: the rest are
+	// ColdReads.
+	coldTick atomic.Uint64
 	// kinds are the per-kind tables of operations completed by a ring
 	// (stats_linux.go), indexed by kindOf[opcode]. They live in the
 	// stripe, so that a reap counting them touches only its own P's lines.
@@ -79,6 +85,8 @@ func (l *Loop) snapshot() Counters {
 		c.Wakes += s.wakes.Load()
 		t := s.probeTick.Load()
 		c.CachedReads += t - t/cachedProbeEvery
+		t = s.coldTick.Load()
+		c.ColdReads += t - t/coldProbeEvery
 	}
 	return c
 }

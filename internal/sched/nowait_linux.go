@@ -21,27 +21,41 @@ import (
 // openat2 and RESOLVE_CACHED (OpenCached).
 
 // CacheHint remembers whether the recent reads of one open file all came
-// from the page cache. preadv2 is dearer than pread(2) even when it hits
+// from the page cache, or all missed it. preadv2 is dearer than pread(2) even when it hits
 // (its vector interface is a measurable share of a cached 4 KiB read), so
 // a regular file whose last cachedAfter reads were all hits is read with
 // plain pread, exactly as os reads it, and one read in cachedProbeEvery
 // still goes through RWF_NOWAIT to notice the pages leaving the cache: a
 // miss puts the file back on RWF_NOWAIT first. The cost of being wrong is
 // bounded and is os's own: until the next probe, a read of an evicted page
-// blocks its thread as os.File's would. The zero value is ready to use; a
-// File keeps one per open file.
+// blocks its thread as os.File's would.
+//
+// The other way round, a file whose last coldAfter reads all missed (a file
+// larger than the cache, read at random) goes to the ring at once: the
+// RWF_NOWAIT attempt would be a system call spent on a refusal, and the
+// ring makes the same non-blocking try itself before it waits. One read in
+// coldProbeEvery still tries RWF_NOWAIT, and a hit puts the file back on it.
+//
+// The zero value is ready to use; a File keeps one per open file.
 type CacheHint struct {
 	// hits counts consecutive RWF_NOWAIT hits up to cachedAfter, or is
 	// hintNotRegular once the file turned out not to be a regular file
 	// (a pipe that has data now can be empty the next time).
 	hits atomic.Int32
+	// misses counts consecutive RWF_NOWAIT misses up to coldAfter.
+	misses atomic.Int32
 }
 
 const (
 	cachedAfter      = 64
 	cachedProbeEvery = 32
 	hintNotRegular   = -1
+	coldAfter        = 8
+	coldProbeEvery   = 16
 )
+
+// cold reports whether the file's reads have lately all missed the cache.
+func (h *CacheHint) cold() bool { return h != nil && h.misses.Load() >= coldAfter }
 
 // cached reports whether the file's reads have lately all been hits.
 func (h *CacheHint) cached() bool { return h != nil && h.hits.Load() >= cachedAfter }
@@ -51,6 +65,9 @@ func (h *CacheHint) cached() bool { return h != nil && h.hits.Load() >= cachedAf
 func (h *CacheHint) hit(fd int) {
 	if h == nil {
 		return
+	}
+	if h.misses.Load() != 0 {
+		h.misses.Store(0)
 	}
 	n := h.hits.Load()
 	if n < 0 || n >= cachedAfter {
@@ -68,8 +85,14 @@ func (h *CacheHint) hit(fd int) {
 
 // miss records a read that RWF_NOWAIT turned away.
 func (h *CacheHint) miss() {
-	if h != nil && h.hits.Load() > 0 {
+	if h == nil {
+		return
+	}
+	if h.hits.Load() > 0 {
 		h.hits.Store(0)
+	}
+	if m := h.misses.Load(); m < coldAfter {
+		h.misses.Store(m + 1)
 	}
 }
 
@@ -89,6 +112,8 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *
 			if l.ctr().probeTick.Add(1)%cachedProbeEvery != 0 {
 				return preadPlain(fd, p, off)
 			}
+		} else if h.cold() && l.ctr().coldTick.Add(1)%coldProbeEvery != 0 {
+			return l.pread(ctx, fd, p, off)
 		}
 		n, errno := rwNowait(unix.SYS_PREADV2, fd, p, off)
 		if errno == 0 {
