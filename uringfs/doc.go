@@ -64,6 +64,6 @@
 // kernel would hand to its worker threads (stat, rename, unlink, mkdir,
 // link) run as syscalls on the caller while few are in progress, and on the
 // ring beyond that; Config.RingMetadata (URINGFS_METADATA=ring) sends them
-// all to the ring.
+// all to the ring. Close is close(2) on the caller, as under os.
 // On systems other than Linux the package runs on the os package.
 package uringfs

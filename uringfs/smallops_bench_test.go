@@ -172,20 +172,34 @@ func BenchmarkSmallOps(b *testing.B) {
 }
 
 // benchReadAtHot runs b.N 4 KiB ReadAts at random aligned offsets below size
-// from g goroutines.
+// from g goroutines (g=1: the benchmark's own, as RunParallel would start
+// one per P).
 func benchReadAtHot(b *testing.B, r io.ReaderAt, g int, size int64) {
 	b.SetBytes(4096)
+	blocks := uint64(size / 4096)
+	read := func(buf []byte, state *uint64) error {
+		*state ^= *state << 13
+		*state ^= *state >> 7
+		*state ^= *state << 17
+		_, err := r.ReadAt(buf, int64(*state%blocks)*4096)
+		return err
+	}
+	if g == 1 {
+		buf, state := make([]byte, 4096), uint64(0x9e3779b97f4a7c15)
+		for b.Loop() {
+			if err := read(buf, &state); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
 	var seed atomic.Uint64
 	b.SetParallelism(max(1, g/max(1, runtimeProcs())))
-	blocks := uint64(size / 4096)
 	b.RunParallel(func(pb *testing.PB) {
 		buf := make([]byte, 4096)
 		state := seed.Add(0x9e3779b97f4a7c15) | 1
 		for pb.Next() {
-			state ^= state << 13
-			state ^= state >> 7
-			state ^= state << 17
-			if _, err := r.ReadAt(buf, int64(state%blocks)*4096); err != nil {
+			if err := read(buf, &state); err != nil {
 				b.Error(err)
 				return
 			}
