@@ -46,7 +46,7 @@ type Config struct {
 	// RingMetadata sends every metadata operation to the ring. By default the
 	// ones the kernel always hands to its worker threads (statx, rename,
 	// unlink, mkdir, symlink, link) run as plain syscalls on the caller while
-	// few of them are in progress at once; see Loop.Chain.
+	// few of them are in progress at once; see Statx.
 	RingMetadata bool
 }
 
@@ -300,9 +300,6 @@ func (l *Loop) Chain(ctx context.Context, ops []*Op) error {
 			l.countFallbacks(ops)
 		}
 		return runChain(ctx, ops)
-	}
-	if len(ops) == 1 && workerOnly(ops[0].Code) && l.runOnCaller(ops[0]) {
-		return nil
 	}
 	return l.shardHere().submit(ctx, ops)
 }

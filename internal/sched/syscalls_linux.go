@@ -16,40 +16,18 @@ import (
 	"github.com/uringfs/uring/internal/ring"
 )
 
-// workerOnly reports opcodes the kernel never completes during submission:
-// it hands them straight to an io-wq worker thread. Through the ring they
-// cost a worker hand-off plus a park and a wake-up, several times the
-// work itself, which with warm dentry and inode caches is a short syscall
-// on the caller. fsync, fallocate and ftruncate are not in
-// the list: they wait for the device, and a Go thread blocked that long is
-// worth more than the hand-off.
-func workerOnly(c ring.Opcode) bool {
-	switch c {
-	case ring.OpStatx, ring.OpRenameat, ring.OpUnlinkat, ring.OpMkdirat, ring.OpSymlinkat, ring.OpLinkat:
-		return true
-	}
-	return false
-}
-
-// runOnCaller runs a worker-only op as a syscall on the caller, unless
-// directLimit of them are already in progress: under a burst the rest go to
-// the ring, so a storm of metadata calls on a cold cache cannot pin more OS
-// threads than there are Ps.
-func (l *Loop) runOnCaller(op *Op) bool {
-	if l.directMeta.Add(1) > l.directLimit {
-		l.directMeta.Add(-1)
-		return false
-	}
-	op.run()
-	l.directMeta.Add(-1)
-	l.ctr().onCaller.Add(1)
-	return true
-}
-
-// metaOnCaller is how the typed calls of worker-only ops (Statx, Unlinkat,
-// ...) run on the caller: it makes call, the system call the op stands
-// for, where the loop would run the op as a system call anyway, on the
-// syscall backend and, within runOnCaller's limit, on io_uring. Made
+// metaOnCaller is how the typed calls of the worker-only ops (Statx,
+// Renameat, Unlinkat, Mkdirat, Symlinkat, Linkat) run on the caller. The
+// kernel never completes those during submission: it hands them straight
+// to an io-wq worker thread, and through the ring they cost that hand-off
+// plus a park and a wake-up, several times the work itself, which with
+// warm dentry and inode caches is a short system call. (fsync, fallocate
+// and ftruncate are not among them: they wait for the device, and a Go
+// thread blocked that long is worth more than the hand-off.) metaOnCaller
+// makes call, the system call the op stands for, on the syscall backend
+// and, on io_uring, unless directLimit such calls are already in progress:
+// under a burst the rest go to the ring, so that a storm of metadata calls
+// on a cold cache cannot pin more OS threads than there are Ps. Made
 // without an Op, the call costs about what os's does: no pooled Op, no
 // NUL-terminated copy of its names, no trip through Chain. It reports
 // false, with nothing done, when the op is for the ring: over the limit,
