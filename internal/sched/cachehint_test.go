@@ -7,6 +7,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -229,4 +230,76 @@ func TestCacheHintCold(t *testing.T) {
 	if n := bytes.Count(warm, []byte{'c'}); n > 2*16 {
 		t.Errorf("second pass over the now cached file: %d reads went straight to the ring, want a probe's worth at most; paths: %s", n, warm)
 	}
+}
+
+// TestPreadCachedPartlyCached checks that a read of a regular file whose
+// range is only partly in the page cache returns all of it, as read(2)
+// does (RWF_NOWAIT alone stops at the first page not cached), at an offset
+// and at the file position, and that a pipe's short read still returns at
+// once with what the pipe holds.
+func TestPreadCachedPartlyCached(t *testing.T) {
+	eachBackend(t, sched.Config{Rings: 1}, func(t *testing.T, l *sched.Loop) {
+		p := filepath.Join(t.TempDir(), "f")
+		const pages = 64
+		data := pattern(pages*4096, 9)
+		writeFile(t, p, data)
+		fd := openFd(t, l, p, unix.O_RDONLY, 0)
+		unix.Fadvise(fd, 0, 0, unix.FADV_RANDOM)
+		unix.Fsync(fd)
+		// The whole file leaves the cache and its first half comes back
+		// (a partial FADV_DONTNEED could leave a large folio in place).
+		cacheHead := func() {
+			t.Helper()
+			if err := unix.Fadvise(fd, 0, 0, unix.FADV_DONTNEED); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := unix.Pread(fd, make([]byte, len(data)/2), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, off := range []int64{0, -1} {
+			cacheHead()
+			if evicted := evictedPages(t, fd, pages); evicted < pages/4 || evicted == pages {
+				t.Skipf("%d of %d pages out of the cache, want most of the second half", evicted, pages)
+			}
+			if off == -1 {
+				if _, err := unix.Seek(fd, 0, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var h sched.CacheHint
+			got := make([]byte, len(data)+4096)
+			n, err := l.PreadCached(bg, fd, got, off, &h)
+			if err != nil || n != len(data) || !bytes.Equal(got[:n], data) {
+				t.Fatalf("PreadCached(off %d) of a file cached in its first half = %d, %v; want all %d bytes", off, n, err, len(data))
+			}
+			if off == -1 {
+				if pos, _ := unix.Seek(fd, 0, 1); pos != int64(len(data)) {
+					t.Errorf("file position after the read: %d, want %d", pos, len(data))
+				}
+			}
+		}
+
+		r, w := pipeFds(t)
+		if _, err := unix.Write(w, []byte("short")); err != nil {
+			t.Fatal(err)
+		}
+		var hp sched.CacheHint
+		got := make([]byte, 4096)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			n, err := l.PreadCached(bg, r, got, -1, &hp)
+			if err != nil || string(got[:n]) != "short" {
+				t.Errorf("PreadCached of a pipe holding 5 bytes = %d %q, %v; want 5 \"short\"", n, got[:n], err)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			unix.Write(w, make([]byte, 4096))
+			<-done
+			t.Fatal("PreadCached of a pipe holding 5 bytes waited for more")
+		}
+	})
 }

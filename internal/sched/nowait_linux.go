@@ -44,6 +44,41 @@ type CacheHint struct {
 	hits atomic.Int32
 	// misses counts consecutive RWF_NOWAIT misses up to coldAfter.
 	misses atomic.Int32
+	// kind is kindUnknown until one fstat tells whether the file is a
+	// regular file (isRegular).
+	kind atomic.Int32
+}
+
+const (
+	kindUnknown = iota
+	kindRegular
+	kindOther
+)
+
+// isRegular reports whether fd is a regular file, asking the kernel once
+// per hint (each time without one).
+func (h *CacheHint) isRegular(fd int) bool {
+	if h != nil {
+		switch h.kind.Load() {
+		case kindRegular:
+			return true
+		case kindOther:
+			return false
+		}
+	}
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return false // not known: as for a pipe, no read is made to complete it
+	}
+	regular := st.Mode&unix.S_IFMT == unix.S_IFREG
+	if h != nil {
+		k := int32(kindOther)
+		if regular {
+			k = kindRegular
+		}
+		h.kind.Store(k)
+	}
+	return regular
 }
 
 const (
@@ -73,12 +108,9 @@ func (h *CacheHint) hit(fd int) {
 	if n < 0 || n >= cachedAfter {
 		return
 	}
-	if n+1 == cachedAfter {
-		var st unix.Stat_t
-		if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
-			h.hits.Store(hintNotRegular)
-			return
-		}
+	if n+1 == cachedAfter && !h.isRegular(fd) {
+		h.hits.Store(hintNotRegular)
+		return
 	}
 	h.hits.Store(n + 1)
 }
@@ -98,7 +130,10 @@ func (h *CacheHint) miss() {
 
 // PreadCached is Pread for a buffered (not O_DIRECT) file: a page-cache hit is
 // served by preadv2(RWF_NOWAIT) on the caller, anything else by the ring. A
-// partly cached range returns the cached part (a short count, as Pread may).
+// regular file's range that is only partly cached is read in full, the
+// rest through the ring, as one read(2) would read it: RWF_NOWAIT returns
+// the cached part alone. On other files a short count is returned as the
+// kernel gives it.
 // h, which may be nil, is the file's CacheHint; a file it calls cached is
 // read with pread(2) while ctx cannot be cancelled (a blocking syscall could
 // not honour it).
@@ -126,6 +161,9 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *
 			// finds the end on every file it reads to the end (io.ReadAll,
 			// bytes.Buffer.ReadFrom), so the ring's round trip here would be
 			// paid once per file.
+			if n > 0 && n < len(p) && h.isRegular(fd) {
+				return l.readRest(ctx, fd, p, off, n), nil
+			}
 			return n, nil
 		}
 		if errno != unix.EAGAIN && errno != unix.EOPNOTSUPP && errno != unix.EINTR {
@@ -141,6 +179,41 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *
 		}
 	}
 	return l.pread(ctx, fd, p, off)
+}
+
+// readRest completes a read of a regular file that RWF_NOWAIT cut short
+// after n bytes: the cut is either the end of the file or a page not in the
+// cache. Another RWF_NOWAIT read tells them apart (0 is the end, EAGAIN a
+// missing page), and the ring reads what is not cached. An error after n
+// bytes ends the read with what it has, as read(2) does; the next read
+// reports it.
+func (l *Loop) readRest(ctx context.Context, fd int, p []byte, off int64, n int) int {
+	at := func(n int) int64 {
+		if off == -1 {
+			return -1 // the file position has moved past what was read
+		}
+		return off + int64(n)
+	}
+	for n < len(p) {
+		m, errno := rwNowait(unix.SYS_PREADV2, fd, p[n:], at(n))
+		switch {
+		case errno == 0 && m == 0:
+			return n
+		case errno == 0:
+			l.ctr().nowaitHits.Add(1)
+			n += m
+			continue
+		case errno != unix.EAGAIN && errno != unix.EOPNOTSUPP && errno != unix.EINTR:
+			return n
+		}
+		l.ctr().nowaitMisses.Add(1)
+		m, err := l.pread(ctx, fd, p[n:], at(n))
+		if err != nil || m == 0 {
+			return n
+		}
+		n += m
+	}
+	return n
 }
 
 // missHook, when set, runs on the caller after a page-cache miss of
