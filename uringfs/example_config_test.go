@@ -20,7 +20,7 @@ import (
 // does I/O, and takes the configuration in effect then.
 func ExampleConfigure() {
 	err := uringfs.Configure(uringfs.Config{
-		Rings:        2,   // instead of up to one per four Ps, set up with load
+		Rings:        2,   // instead of up to one per P, set up with load
 		Entries:      256, // per ring
 		RingMetadata: true,
 		// Backend left unset: URINGFS_BACKEND still chooses.

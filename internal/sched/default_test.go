@@ -62,7 +62,7 @@ func TestDefaultEnv(t *testing.T) {
 	}{
 		{"syscall", "", "backend=syscall rings=0/0"},
 		// A default loop sets up one ring, and more only under load.
-		{"uring", "", fmt.Sprintf("backend=uring rings=1/%d", (procs+sched.PsPerRing-1)/sched.PsPerRing)},
+		{"uring", "", fmt.Sprintf("backend=uring rings=1/%d", procs)},
 		{"uring", "3", "backend=uring rings=3/3"},
 		{"", "1", "backend=uring rings=1/1"},
 		{"bogus", "", "err unavailable=false "},

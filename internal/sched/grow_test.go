@@ -2,6 +2,7 @@ package sched_test
 
 import (
 	"context"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -15,10 +16,10 @@ import (
 // keeps serving every P from it while its load is light, and sets up the
 // rings of other Ps once many operations are in flight on it.
 func TestRingsGrowWithLoad(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4 * sched.PsPerRing))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	l := newLoop(t, sched.BackendURing, sched.Config{})
 	if l.MaxRings() != 4 || l.Rings() != 1 {
-		t.Fatalf("new default loop at GOMAXPROCS %d: %d of %d rings set up, want 1 of 4", 4*sched.PsPerRing, l.Rings(), l.MaxRings())
+		t.Fatalf("new default loop at GOMAXPROCS 4: %d of %d rings set up, want 1 of 4", l.Rings(), l.MaxRings())
 	}
 
 	// Light load: many goroutines, each with one short op at a time.
@@ -62,7 +63,7 @@ func TestRingsGrowWithLoad(t *testing.T) {
 	for inFlight(l) < parked {
 		runtime.Gosched()
 	}
-	for g := 0; g < 4*sched.PsPerRing; g++ {
+	for g := 0; g < 16; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -90,4 +91,38 @@ func inFlight(l *sched.Loop) int64 {
 		n += g.InFlight
 	}
 	return n
+}
+
+// TestChainsDirectSpreadOverRings checks that callers of ChainsDirect,
+// whose submissions run whole chains inside io_uring_enter, get a ring per
+// P whatever the depth: the kernel runs one ring's submissions one at a
+// time, so on a shared ring they would take turns.
+func TestChainsDirectSpreadOverRings(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	l := newLoop(t, sched.BackendURing, sched.Config{})
+	if !l.DirectFiles() {
+		t.Skip("kernel lacks direct descriptors for linked chains (IORING_FEAT_LINKED_FILE)")
+	}
+	p := filepath.Join(t.TempDir(), "f")
+	writeFile(t, p, pattern(100, 1))
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50 && l.Rings() < l.MaxRings(); i++ {
+				buf := make([]byte, 4096)
+				ran := make([]bool, 1)
+				if err := l.ChainsDirect(context.Background(), [][]*sched.Op{readChain(p, buf)}, ran, nil); err != nil {
+					t.Error(err)
+					return
+				}
+				runtime.Gosched()
+			}
+		}()
+	}
+	wg.Wait()
+	if n := l.Rings(); n < 2 {
+		t.Errorf("16 goroutines of ChainsDirect at GOMAXPROCS 4: %d rings set up, want more than 1", n)
+	}
 }

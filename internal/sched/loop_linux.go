@@ -36,8 +36,8 @@ type Config struct {
 	// refused), "uring" (io_uring or an error) or "syscall".
 	Backend string
 	// Rings is the number of rings, all set up by New; 0 means up to one
-	// per psPerRing Ps (GOMAXPROCS), the first set up by New and the
-	// others as load calls for them (see shardHere).
+	// per P (GOMAXPROCS), the first set up by New and the others as load
+	// calls for them (see shardHere).
 	Rings int
 	// Entries is the SQ size of each ring, rounded up to a power of two by the
 	// kernel; 0 means 512. It is also the limit of operations in flight per
@@ -122,16 +122,10 @@ func New(cfg Config) (*Loop, error) {
 	return l, nil
 }
 
-// psPerRing is how many Ps share a ring by default. Sharing is what lets
-// one io_uring_enter carry the SQEs of many goroutines, and a ring costs two
-// descriptors, a worker and its memory; more rings pay only when several
-// threads at once spend their time submitting to one.
-const psPerRing = 4
-
 func (l *Loop) startURing(cfg Config) error {
 	n, eager := cfg.Rings, cfg.Rings
 	if n <= 0 {
-		n, eager = (runtime.GOMAXPROCS(0)+psPerRing-1)/psPerRing, 1
+		n, eager = runtime.GOMAXPROCS(0), 1
 	}
 	l.entries = cfg.Entries
 	if l.entries == 0 {

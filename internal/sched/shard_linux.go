@@ -150,8 +150,12 @@ func procUnpin()
 // submitter that picks it sets up one more ring, if the loop may have more
 // and the rings it has would still hold growDepth each on average with
 // the new one. A program that touches a few files has one ring, and a busy
-// one gets one per growDepth ops it keeps in flight.
-const growDepth = 16
+// one gets one per growDepth ops it keeps in flight. Until then one ring
+// carries the submissions of every P, which is what lets one
+// io_uring_enter carry many of them (see batchDepth): a ring costs two
+// descriptors, a worker and its memory, and more rings pay only when
+// several threads at once spend their time submitting.
+const growDepth = 32
 
 // shardHere picks a ring for the P the caller runs on, among the rings set
 // up so far. The goroutine may migrate right after; the index is only an
@@ -171,6 +175,26 @@ func (l *Loop) shardHere() *shard {
 	return s
 }
 
+// shardOwn is shardHere for a caller that does heavy work inside its
+// io_uring_enter (ChainsDirect: whole files opened, read and closed during
+// submission): the kernel runs one ring's submissions one at a time, so
+// such callers on different Ps get rings of their own, set up for them,
+// whatever the depth.
+func (l *Loop) shardOwn() *shard {
+	p := procPin()
+	procUnpin()
+	i := p % len(l.shards)
+	for {
+		n := int(l.live.Load())
+		if i < n {
+			return l.shards[i].Load()
+		}
+		if l.growFailed.Load() || l.grow(n, nil) == nil {
+			return l.shards[i%n].Load()
+		}
+	}
+}
+
 // inFlight returns the number of ops in flight on the first n rings.
 func (l *Loop) inFlight(n int) int64 {
 	var sum int64
@@ -180,14 +204,14 @@ func (l *Loop) inFlight(n int) int64 {
 	return sum
 }
 
-// grow sets up ring n, the next one, unless another caller did meanwhile;
-// if that fails (fd or memory limits) it returns s and the loop keeps the
-// rings it has.
+// grow sets up ring n, the next one, and returns it (or the one another
+// caller set up meanwhile); if that fails (fd or memory limits, or Close)
+// it returns s and the loop keeps the rings it has.
 func (l *Loop) grow(n int, s *shard) *shard {
 	l.growMu.Lock()
 	defer l.growMu.Unlock()
 	if int(l.live.Load()) != n {
-		return s
+		return l.shards[n].Load()
 	}
 	if l.state.Load()&loopClosedBit != 0 {
 		// Close may be releasing the rings: set up none behind it.
