@@ -18,7 +18,7 @@ type M interface{ Run() int }
 // A TestMain that needs nothing else is one line:
 //
 //	func TestMain(m *testing.M) { testkit.Main(m) }
-func Main(m M) { os.Exit(Run(m)) }
+func Main(m M, release ...func()) { os.Exit(Run(m, release...)) }
 
 // Run runs m's tests and returns their exit code, turned from 0 into 1 when
 // the tests passed but left behind
@@ -43,10 +43,17 @@ func Main(m M) { os.Exit(Run(m)) }
 // There is no check when the tests failed (their failure says more) or
 // when the process runs the fuzzing engine, whose coordinator and workers
 // open pipes and shared memory of their own outside the tests.
-func Run(m M) int {
+//
+// release, run after the tests and before the check, frees what lives
+// until the process exits by design but may have grown while the tests
+// ran (the process loop sets up rings as its load calls for them).
+func Run(m M, release ...func()) int {
 	startNetpoller()
 	before := takeSnapshot()
 	code := m.Run()
+	for _, f := range release {
+		f()
+	}
 	if code != 0 || fuzzing() {
 		return code
 	}
