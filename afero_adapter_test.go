@@ -34,8 +34,8 @@ func newOurs() afero.Fs { return uring.NewFs() }
 // TestMain fails the run when the tests leave a goroutine of this module
 // running or a file descriptor open (see testkit.Run). Asking for the
 // backend starts the process-wide loop, which lives until exit by design,
-// before the baseline is taken; the rings it sets up later as load calls
-// for them are released by Shutdown before the check.
+// before the baseline is taken; the rings it sets up later, as more Ps
+// submit, are released by Shutdown before the check.
 func TestMain(m *testing.M) {
 	b, err := uringfs.Backend()
 	fmt.Fprintf(os.Stderr, "uringfs backend: %q %v (fallback reason: %v)\n", b, err, uringfs.FallbackReason())

@@ -25,8 +25,8 @@ import (
 // TestMain fails the run when the tests leave a goroutine of this module
 // running or a file descriptor open (see testkit.Run). Asking for the
 // backend starts the process-wide loop, which lives until exit by design,
-// before the baseline is taken; the rings it sets up later as load calls
-// for them are released by Shutdown before the check.
+// before the baseline is taken; the rings it sets up later, as more Ps
+// submit, are released by Shutdown before the check.
 func TestMain(m *testing.M) {
 	if os.Getenv(configureChildEnv) != "" {
 		os.Exit(configureChild())

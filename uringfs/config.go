@@ -56,9 +56,8 @@ type Config struct {
 	// BackendAuto.
 	Backend BackendKind
 	// Rings is the number of io_uring rings, all set up when the loop
-	// starts; 0 takes URINGFS_RINGS, else up to one per P (GOMAXPROCS at
-	// the start of the loop), of which the loop sets up the first at its
-	// start and the others as its load calls for them.
+	// starts; 0 takes URINGFS_RINGS, else one per P (GOMAXPROCS at the
+	// start of the loop), each set up when its P first submits.
 	Rings int
 	// Entries is the submission queue size of each ring, rounded up to a
 	// power of two and clamped by the kernel; 0 means 512. It also bounds

@@ -17,7 +17,7 @@ import (
 // running or a file descriptor open (see testkit.Run). The process-wide
 // loop starts first, so its ring workers and its ring and eventfd
 // descriptors, which live until exit by design, are part of the baseline;
-// the rings it sets up later as load calls for them are released by
+// the rings it sets up later, as more Ps submit, are released by
 // Shutdown before the check.
 func TestMain(m *testing.M) {
 	flag.Parse()

@@ -2,14 +2,11 @@
 //
 // A Loop runs operations (Op) on one of two backends:
 //
-//   - the io_uring backend: one or more rings, by default up to one per P
-//     (GOMAXPROCS), set up one at a time as load calls for them: the
-//     first at start, the next when a submitter finds the ring it picked
-//     with many operations in flight, and one per P for callers whose
-//     submissions do the work themselves (ChainsDirect). A program that
-//     touches a few files costs one ring, and a busy one gets about one
-//     per 32 operations it keeps in flight. Any goroutine submits to a ring picked by the P it
-//     runs on and parks until its completion arrives.
+//   - the io_uring backend: one or more rings, by default one per P
+//     (GOMAXPROCS), each set up when its P first submits (the first P takes
+//     the ring set up at start), so a program that touches a few files from
+//     one goroutine costs one ring. Any goroutine submits to the ring of
+//     the P it runs on and parks until its completion arrives.
 //     Submission is flat-combined: the goroutine that gets a ring's submit
 //     lock publishes every SQE queued so far with one io_uring_enter and
 //     reaps every completion that is ready, so a lone caller whose operation

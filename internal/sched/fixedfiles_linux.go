@@ -175,7 +175,7 @@ func (l *Loop) ChainsDirect(ctx context.Context, chains [][]*Op, ran []bool,
 		return err
 	}
 	defer l.leave()
-	s := l.shardOwn()
+	s := l.shardHere()
 	s.direct.init(s.r)
 	if !s.direct.ok.Load() {
 		return nil

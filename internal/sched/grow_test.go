@@ -7,62 +7,24 @@ import (
 	"sync"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/uringfs/uring/internal/sched"
 )
 
-// TestRingsGrowWithLoad checks that a default loop starts with one ring,
-// keeps serving every P from it while its load is light, and sets up the
-// rings of other Ps once many operations are in flight on it.
-func TestRingsGrowWithLoad(t *testing.T) {
+// TestRingsSetUpPerP checks that a default loop starts with one ring and
+// sets up the ring of each P when the P first submits, up to one per P.
+func TestRingsSetUpPerP(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	l := newLoop(t, sched.BackendURing, sched.Config{})
 	if l.MaxRings() != 4 || l.Rings() != 1 {
 		t.Fatalf("new default loop at GOMAXPROCS 4: %d of %d rings set up, want 1 of 4", l.Rings(), l.MaxRings())
 	}
-
-	// Light load: many goroutines, each with one short op at a time.
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 200; i++ {
-				if err := l.Nop(context.Background()); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if n := l.Rings(); n != 1 {
-		t.Fatalf("after light load: %d rings set up, want 1", n)
-	}
-
-	// Heavy load: reads parked on an empty pipe fill the first ring (and
-	// those beyond growDepth may already set up others) while more
-	// goroutines keep submitting from every P.
-	var pfd [2]int
-	if err := unix.Pipe2(pfd[:], unix.O_CLOEXEC); err != nil {
+	if err := l.Nop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer unix.Close(pfd[0])
-	const parked = 2 * sched.GrowDepth
-	ctx, cancel := context.WithCancel(context.Background())
-	var readers sync.WaitGroup
-	for i := 0; i < parked; i++ {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			var b [1]byte
-			l.Pread(ctx, pfd[0], b[:], -1)
-		}()
+	if n := l.Rings(); n != 1 {
+		t.Fatalf("after one NOP: %d rings set up, want 1 (the first P to submit takes the ring New set up)", n)
 	}
-	for inFlight(l) < parked {
-		runtime.Gosched()
-	}
+	var wg sync.WaitGroup
 	for g := 0; g < 16; g++ {
 		wg.Add(1)
 		go func() {
@@ -77,20 +39,12 @@ func TestRingsGrowWithLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := l.Rings(); n < 2 {
-		t.Errorf("with %d reads in flight on the first ring: %d rings set up, want more than 1", parked, n)
+	if n := l.Rings(); n < 2 || n > 4 {
+		t.Errorf("16 goroutines submitting at GOMAXPROCS 4: %d rings set up, want 2 to 4", n)
 	}
-	cancel()
-	unix.Close(pfd[1])
-	readers.Wait()
-}
-
-func inFlight(l *sched.Loop) int64 {
-	var n int64
-	for _, g := range l.Gauges() {
-		n += g.InFlight
+	if got := len(l.Gauges()); got != l.Rings() {
+		t.Errorf("%d gauges for %d rings", got, l.Rings())
 	}
-	return n
 }
 
 // TestChainsDirectSpreadOverRings checks that callers of ChainsDirect,

@@ -35,9 +35,8 @@ type Config struct {
 	// Backend is "" (io_uring, falling back to syscalls when io_uring is
 	// refused), "uring" (io_uring or an error) or "syscall".
 	Backend string
-	// Rings is the number of rings, all set up by New; 0 means up to one
-	// per P (GOMAXPROCS), the first set up by New and the others as load
-	// calls for them (see shardHere).
+	// Rings is the number of rings, all set up by New; 0 means one per P
+	// (GOMAXPROCS), each set up when its P first submits (see shardHere).
 	Rings int
 	// Entries is the SQ size of each ring, rounded up to a power of two by the
 	// kernel; 0 means 512. It is also the limit of operations in flight per
@@ -55,17 +54,20 @@ type Config struct {
 type Loop struct {
 	backend string
 	reason  error // why the syscall backend was chosen, if it was
-	// shards holds the rings that may be set up; the first live of them
-	// are (shardHere).
-	shards  []atomic.Pointer[shard]
-	live    atomic.Int32
-	entries uint32     // SQ size of each ring
-	growMu  sync.Mutex // serialises setting up a ring
-	// growFailed is set when setting up a ring failed (fd or memory
+	// shards holds a ring per P, set up when the P first submits
+	// (shardHere); nil until then. first is the ring New set up: it goes
+	// to the first P that submits (firstFree until then), so that a
+	// program whose goroutines stay on one P has one ring.
+	shards    []atomic.Pointer[shard]
+	first     *shard
+	firstFree atomic.Bool
+	entries   uint32     // SQ size of each ring
+	setUpMu   sync.Mutex // serialises setting up a ring
+	// setUpFailed is set when setting up a ring failed (fd or memory
 	// limits): the loop then keeps the rings it has.
-	growFailed atomic.Bool
-	probe      *ring.Probe
-	stripes    []counters // one per P, see ctr
+	setUpFailed atomic.Bool
+	probe       *ring.Probe
+	stripes     []counters // one per P, see ctr
 
 	// directMeta counts caller-side syscalls (metadata, buffered writes) in
 	// progress; up to directLimit run that way, the rest go to the ring.
@@ -134,7 +136,8 @@ func (l *Loop) startURing(cfg Config) error {
 	l.shards = make([]atomic.Pointer[shard], n)
 	fail := func(err error) error {
 		l.each(func(s *shard) { s.close() })
-		l.shards = nil
+		l.shards, l.first = nil, nil
+		l.firstFree.Store(false)
 		return err
 	}
 	for i := 0; i < eager; i++ {
@@ -142,10 +145,16 @@ func (l *Loop) startURing(cfg Config) error {
 		if err != nil {
 			return fail(err)
 		}
-		l.shards[i].Store(s)
+		if i == 0 {
+			l.first = s
+		}
+		if cfg.Rings > 0 {
+			l.shards[i].Store(s)
+		} else {
+			l.firstFree.Store(true)
+		}
 	}
-	l.live.Store(int32(eager))
-	p, err := l.shards[0].Load().r.Probe()
+	p, err := l.first.r.Probe()
 	if err != nil {
 		return fail(fmt.Errorf("io_uring probe: %w", err))
 	}
@@ -155,6 +164,9 @@ func (l *Loop) startURing(cfg Config) error {
 
 // each calls f for every ring set up so far.
 func (l *Loop) each(f func(*shard)) {
+	if l.firstFree.Load() {
+		f(l.first)
+	}
 	for i := range l.shards {
 		if s := l.shards[i].Load(); s != nil {
 			f(s)
@@ -243,13 +255,13 @@ func (l *Loop) Close() error {
 		}
 	}
 	var errs []error
-	l.growMu.Lock() // no ring is being set up
+	l.setUpMu.Lock() // no ring is being set up
 	l.each(func(s *shard) {
 		if err := s.close(); err != nil {
 			errs = append(errs, err)
 		}
 	})
-	l.growMu.Unlock()
+	l.setUpMu.Unlock()
 	return errors.Join(errs...)
 }
 

@@ -50,7 +50,7 @@ func (l *Loop) directFiles() error {
 	if l.backend != BackendURing || len(l.shards) == 0 {
 		return &FeatureError{"io_uring", l.FallbackReason()}
 	}
-	if l.shards[0].Load().r.Features()&ring.FeatLinkedFile == 0 {
+	if l.first.r.Features()&ring.FeatLinkedFile == 0 {
 		return &FeatureError{"IORING_FEAT_LINKED_FILE", ring.ErrNotSupported}
 	}
 	for _, c := range [...]ring.Opcode{ring.OpOpenat, ring.OpRead, ring.OpClose} {

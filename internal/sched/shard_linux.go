@@ -2,7 +2,7 @@ package sched
 
 // A shard is one io_uring instance with the worker that reaps its
 // completions when no submitter is there to do it. A goroutine submits to
-// the ring of the P it runs on; rings are set up as load calls for them
+// the ring of the P it runs on, set up when that P first submits
 // (shardHere).
 
 import (
@@ -146,85 +146,58 @@ func procPin() int
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
 
-// growDepth is the number of ops in flight on a ring from which a
-// submitter that picks it sets up one more ring, if the loop may have more
-// and the rings it has would still hold growDepth each on average with
-// the new one. A program that touches a few files has one ring, and a busy
-// one gets one per growDepth ops it keeps in flight. Until then one ring
-// carries the submissions of every P, which is what lets one
-// io_uring_enter carry many of them (see batchDepth): a ring costs two
-// descriptors, a worker and its memory, and more rings pay only when
-// several threads at once spend their time submitting.
-const growDepth = 32
-
-// shardHere picks a ring for the P the caller runs on, among the rings set
-// up so far. The goroutine may migrate right after; the index is only an
-// affinity hint that spreads submitters over the rings without shared
-// counters.
+// shardHere picks the ring of the P the caller runs on, setting it up if
+// this is the P's first submission: a program that touches a few files
+// from one goroutine has one ring, and a busy one a ring per P at work.
+// The goroutine may migrate right after; the index is only an affinity
+// hint that spreads submitters over the rings without shared counters.
+// Sharing one ring among Ps would let more goroutines share an
+// io_uring_enter, but its submit lock and counters then bounce between
+// CPUs, and the kernel runs one ring's submissions one at a time, which
+// cost more than the shared enters saved.
 func (l *Loop) shardHere() *shard {
-	n := int(l.live.Load())
-	if n == 1 && len(l.shards) == 1 {
-		return l.shards[0].Load()
+	if len(l.shards) == 1 {
+		if s := l.shards[0].Load(); s != nil {
+			return s
+		}
+		return l.setUp(0)
 	}
-	p := procPin()
-	procUnpin()
-	s := l.shards[p%n].Load()
-	if n < len(l.shards) && s.outstanding.Load() >= growDepth && !l.growFailed.Load() && l.inFlight(n) >= int64(growDepth*(n+1)) {
-		return l.grow(n, s)
-	}
-	return s
-}
-
-// shardOwn is shardHere for a caller that does heavy work inside its
-// io_uring_enter (ChainsDirect: whole files opened, read and closed during
-// submission): the kernel runs one ring's submissions one at a time, so
-// such callers on different Ps get rings of their own, set up for them,
-// whatever the depth.
-func (l *Loop) shardOwn() *shard {
 	p := procPin()
 	procUnpin()
 	i := p % len(l.shards)
-	for {
-		n := int(l.live.Load())
-		if i < n {
-			return l.shards[i].Load()
-		}
-		if l.growFailed.Load() || l.grow(n, nil) == nil {
-			return l.shards[i%n].Load()
-		}
+	if s := l.shards[i].Load(); s != nil {
+		return s
 	}
+	return l.setUp(i)
 }
 
-// inFlight returns the number of ops in flight on the first n rings.
-func (l *Loop) inFlight(n int) int64 {
-	var sum int64
-	for i := 0; i < n; i++ {
-		sum += l.shards[i].Load().outstanding.Load()
+// setUp gives P slot i its ring: the one New set up if no P has it yet,
+// else a new one. If that fails (fd or memory limits, or Close has begun)
+// it returns a ring that exists, and the loop keeps the rings it has.
+func (l *Loop) setUp(i int) *shard {
+	l.setUpMu.Lock()
+	defer l.setUpMu.Unlock()
+	if s := l.shards[i].Load(); s != nil {
+		return s
 	}
-	return sum
-}
-
-// grow sets up ring n, the next one, and returns it (or the one another
-// caller set up meanwhile); if that fails (fd or memory limits, or Close)
-// it returns s and the loop keeps the rings it has.
-func (l *Loop) grow(n int, s *shard) *shard {
-	l.growMu.Lock()
-	defer l.growMu.Unlock()
-	if int(l.live.Load()) != n {
-		return l.shards[n].Load()
+	if l.firstFree.Load() {
+		// Cleared first: each may miss the ring for an instant, never
+		// count it twice.
+		l.firstFree.Store(false)
+		l.shards[i].Store(l.first)
+		return l.first
 	}
-	if l.state.Load()&loopClosedBit != 0 {
+	if l.setUpFailed.Load() || l.state.Load()&loopClosedBit != 0 {
 		// Close may be releasing the rings: set up none behind it.
-		return s
+		return l.first
 	}
-	ns, err := newShard(l, l.entries)
+	s, err := newShard(l, l.entries)
 	if err != nil {
-		l.growFailed.Store(true)
-		return s
+		l.setUpFailed.Store(true)
+		return l.first
 	}
-	l.shards[n].Store(ns)
-	l.live.Store(int32(n + 1))
-	return ns
+	l.shards[i].Store(s)
+	return s
 }
 
 // worker reaps completions that arrive after their submitter parked. It

@@ -46,7 +46,7 @@ func Main(m M, release ...func()) { os.Exit(Run(m, release...)) }
 //
 // release, run after the tests and before the check, frees what lives
 // until the process exits by design but may have grown while the tests
-// ran (the process loop sets up rings as its load calls for them).
+// ran (the process loop sets up a ring when a P first submits).
 func Run(m M, release ...func()) int {
 	startNetpoller()
 	before := takeSnapshot()
