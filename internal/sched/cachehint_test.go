@@ -72,26 +72,7 @@ func TestCacheHint(t *testing.T) {
 		if evicted := evictedPages(t, fd, pages); evicted < pages/2 {
 			t.Logf("only %d of %d pages left the cache after FADV_DONTNEED (the file system or a busy machine kept them); eviction not checked", evicted, pages)
 		} else {
-			// Each read's path, told apart by the counter it moved (this
-			// goroutine is the loop's only user): 'p' plain pread, 'M' an
-			// RWF_NOWAIT miss, 'h' an RWF_NOWAIT hit.
-			paths := make([]byte, pages)
-			for i := range pages {
-				c1 := l.Counters()
-				off := int64(i) * 4096
-				n, err := l.PreadCached(bg, fd, got, off, &h)
-				if err != nil || n != len(got) || !bytes.Equal(got, data[off:off+4096]) {
-					t.Fatalf("PreadCached(off %d) = %d, %v; want the file's 4096 bytes", off, n, err)
-				}
-				switch c2 := l.Counters(); {
-				case c2.CachedReads > c1.CachedReads:
-					paths[i] = 'p'
-				case c2.NowaitMisses > c1.NowaitMisses:
-					paths[i] = 'M'
-				default:
-					paths[i] = 'h'
-				}
-			}
+			paths := readPaths(t, l, fd, data, &h)
 			// A miss moves the file back to RWF_NOWAIT, where it stays
 			// until 64 reads in a row hit: no plain read comes within 64
 			// reads of a miss. Which reads miss is the kernel's business:
@@ -186,30 +167,7 @@ func TestCacheHintCold(t *testing.T) {
 		t.Skipf("only %d of %d pages left the cache after FADV_DONTNEED (the file system or a busy machine kept them)", evicted, pages)
 	}
 	var h sched.CacheHint
-	got := make([]byte, 4096)
-	// Each read's path, told apart by the counter it moved: 'c' straight
-	// to the ring, 'M' an RWF_NOWAIT miss, 'h' an RWF_NOWAIT hit.
-	pass := func() []byte {
-		paths := make([]byte, pages)
-		for i := range pages {
-			c1 := l.Counters()
-			off := int64(i) * 4096
-			n, err := l.PreadCached(bg, fd, got, off, &h)
-			if err != nil || n != len(got) || !bytes.Equal(got, data[off:off+4096]) {
-				t.Fatalf("PreadCached(off %d) = %d, %v; want the file's 4096 bytes", off, n, err)
-			}
-			switch c2 := l.Counters(); {
-			case c2.ColdReads > c1.ColdReads:
-				paths[i] = 'c'
-			case c2.NowaitMisses > c1.NowaitMisses:
-				paths[i] = 'M'
-			default:
-				paths[i] = 'h'
-			}
-		}
-		return paths
-	}
-	cold := pass()
+	cold := readPaths(t, l, fd, data, &h)
 	run := bytes.Index(cold, bytes.Repeat([]byte{'M'}, 8))
 	if run < 0 {
 		t.Skipf("no 8 misses in a row over %d evicted pages (the kernel read pages back ahead of the reads); paths: %s", pages, cold)
@@ -226,7 +184,7 @@ func TestCacheHintCold(t *testing.T) {
 	}
 	// The ring's reads brought every page in: the first probe hits and
 	// the file goes back to RWF_NOWAIT.
-	warm := pass()
+	warm := readPaths(t, l, fd, data, &h)
 	if n := bytes.Count(warm, []byte{'c'}); n > 2*16 {
 		t.Errorf("second pass over the now cached file: %d reads went straight to the ring, want a probe's worth at most; paths: %s", n, warm)
 	}
@@ -302,4 +260,34 @@ func TestPreadCachedPartlyCached(t *testing.T) {
 			t.Fatal("PreadCached of a pipe holding 5 bytes waited for more")
 		}
 	})
+}
+
+// readPaths reads every 4 KiB page of fd, whose contents are data, in
+// order with PreadCached and h, checks each read's bytes, and tells each
+// read's path by the counter it moved (the caller's goroutine must be the
+// loop's only user): 'p' plain pread (cached), 'c' straight to the ring
+// (cold), 'M' an RWF_NOWAIT miss, 'h' an RWF_NOWAIT hit.
+func readPaths(t *testing.T, l *sched.Loop, fd int, data []byte, h *sched.CacheHint) []byte {
+	t.Helper()
+	got := make([]byte, 4096)
+	paths := make([]byte, len(data)/4096)
+	for i := range paths {
+		c1 := l.Counters()
+		off := int64(i) * 4096
+		n, err := l.PreadCached(bg, fd, got, off, h)
+		if err != nil || n != len(got) || !bytes.Equal(got, data[off:off+4096]) {
+			t.Fatalf("PreadCached(off %d) = %d, %v; want the file's 4096 bytes", off, n, err)
+		}
+		switch c2 := l.Counters(); {
+		case c2.CachedReads > c1.CachedReads:
+			paths[i] = 'p'
+		case c2.ColdReads > c1.ColdReads:
+			paths[i] = 'c'
+		case c2.NowaitMisses > c1.NowaitMisses:
+			paths[i] = 'M'
+		default:
+			paths[i] = 'h'
+		}
+	}
+	return paths
 }
