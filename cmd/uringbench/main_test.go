@@ -26,9 +26,11 @@ func TestMain(m *testing.M) {
 	}
 	// The test run, and only it, checks for leaks (see testkit.Run). The
 	// in-process runs use the process-wide loop, which lives until exit by
-	// design: asking for the backend starts it before the baseline.
+	// design: asking for the backend starts it before the baseline, and
+	// the rings it sets up later, as more Ps submit, are released by
+	// Shutdown before the check.
 	uringfs.Backend()
-	testkit.Main(m)
+	testkit.Main(m, func() { uringfs.Shutdown() })
 }
 
 // tiny keeps the runs short; nothing here looks at timings.
