@@ -21,9 +21,9 @@ import (
 // openat2 and RESOLVE_CACHED (OpenCached).
 
 // CacheHint remembers whether the recent reads of one open file all came
-// from the page cache, or all missed it. preadv2 is dearer than pread(2) even when it hits
-// (its vector interface is a measurable share of a cached 4 KiB read), so
-// a regular file whose last cachedAfter reads were all hits is read with
+// from the page cache, or all missed it. preadv2 is dearer than pread(2)
+// even when it hits (its vector interface is a measurable share of a
+// cached 4 KiB read), so a regular file whose last cachedAfter reads were all hits is read with
 // plain pread, exactly as os reads it, and one read in cachedProbeEvery
 // still goes through RWF_NOWAIT to notice the pages leaving the cache: a
 // miss puts the file back on RWF_NOWAIT first. The cost of being wrong is
@@ -38,9 +38,9 @@ import (
 //
 // The zero value is ready to use; a File keeps one per open file.
 type CacheHint struct {
-	// hits counts consecutive RWF_NOWAIT hits up to cachedAfter, or is
-	// hintNotRegular once the file turned out not to be a regular file
-	// (a pipe that has data now can be empty the next time).
+	// hits counts consecutive RWF_NOWAIT hits up to cachedAfter; a file
+	// that is not a regular file (a pipe that has data now can be empty
+	// the next time) stops one short of it.
 	hits atomic.Int32
 	// misses counts consecutive RWF_NOWAIT misses up to coldAfter.
 	misses atomic.Int32
@@ -84,7 +84,6 @@ func (h *CacheHint) isRegular(fd int) bool {
 const (
 	cachedAfter      = 64
 	cachedProbeEvery = 32
-	hintNotRegular   = -1
 	coldAfter        = 8
 	coldProbeEvery   = 16
 )
@@ -105,11 +104,7 @@ func (h *CacheHint) hit(fd int) {
 		h.misses.Store(0)
 	}
 	n := h.hits.Load()
-	if n < 0 || n >= cachedAfter {
-		return
-	}
-	if n+1 == cachedAfter && !h.isRegular(fd) {
-		h.hits.Store(hintNotRegular)
+	if n >= cachedAfter || n+1 == cachedAfter && !h.isRegular(fd) {
 		return
 	}
 	h.hits.Store(n + 1)
@@ -156,14 +151,14 @@ func (l *Loop) PreadCached(ctx context.Context, fd int, p []byte, off int64, h *
 			if n > 0 {
 				h.hit(fd)
 			}
+			if n > 0 && n < len(p) && h.isRegular(fd) {
+				return l.readRest(ctx, fd, p, off, n), nil
+			}
 			// 0 is the end of the file: RWF_NOWAIT turns a read that would
 			// wait into EAGAIN, never into a count (preadv2(2)). A reader
 			// finds the end on every file it reads to the end (io.ReadAll,
 			// bytes.Buffer.ReadFrom), so the ring's round trip here would be
 			// paid once per file.
-			if n > 0 && n < len(p) && h.isRegular(fd) {
-				return l.readRest(ctx, fd, p, off, n), nil
-			}
 			return n, nil
 		}
 		if errno != unix.EAGAIN && errno != unix.EOPNOTSUPP && errno != unix.EINTR {

@@ -156,15 +156,11 @@ func procUnpin()
 // CPUs, and the kernel runs one ring's submissions one at a time, which
 // cost more than the shared enters saved.
 func (l *Loop) shardHere() *shard {
-	if len(l.shards) == 1 {
-		if s := l.shards[0].Load(); s != nil {
-			return s
-		}
-		return l.setUp(0)
+	i := 0
+	if len(l.shards) > 1 {
+		i = procPin() % len(l.shards)
+		procUnpin()
 	}
-	p := procPin()
-	procUnpin()
-	i := p % len(l.shards)
 	if s := l.shards[i].Load(); s != nil {
 		return s
 	}
